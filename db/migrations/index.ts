@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m20261123120000 from './20261123120000_foundation.ts';
+
+/**
+ * Every migration, by name, in order. Imported statically (not discovered with a dynamic import)
+ * so it works under any loader; a test fails when a file in this folder is missing here.
+ */
+export const migrations: Record<string, Migration> = {
+  '20261123120000_foundation': m20261123120000,
+};

@@ -1,0 +1,145 @@
+import type { Runner } from 'graphile-worker';
+import { sql } from 'kysely';
+import type pg from 'pg';
+import type { Config } from './config/config.ts';
+import { createDatabase, createPool, describeDatabaseUrl, type Database } from './db/database.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres.ts';
+import { migrateToLatest, pendingMigrations } from './db/migrator.ts';
+import type { TaskDefinition } from './jobs/define-task.ts';
+import { tasks as defaultTasks } from './jobs/task-list.ts';
+import { startWorker } from './jobs/worker.ts';
+import type { Logger } from './logger.ts';
+import type { AppServices } from './server/context.ts';
+import { startHttpServer, type HttpServer } from './server/http-server.ts';
+import { createTmatesYoga, type Readiness } from './server/yoga.ts';
+import { version } from './version.ts';
+
+export interface StartOptions {
+  config: Config;
+  logger: Logger;
+  /** Serve the GraphQL API over HTTP and WebSocket. */
+  http: boolean;
+  /** Run the graphile-worker runner in this process. */
+  worker: boolean;
+  /** Apply migrations before starting (default true). */
+  migrate?: boolean;
+  /** Replace the task list (tests). */
+  tasks?: readonly TaskDefinition<AppServices>[];
+}
+
+export interface App {
+  services: AppServices;
+  pool: pg.Pool;
+  databaseUrl: string;
+  http?: HttpServer;
+  runner?: Runner;
+  /** Base URL of the GraphQL endpoint, when serving HTTP. */
+  graphqlUrl?: string;
+  readiness(): Promise<Readiness>;
+  /** Graceful stop within the configured bound; safe to call more than once. */
+  stop(reason?: string): Promise<void>;
+}
+
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+}
+
+async function connect(url: string, config: Config, logger: Logger): Promise<{ pool: pg.Pool; db: Database }> {
+  const pool = createPool(url, config.databasePoolSize, logger);
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    const reason = (error as Error).message || (error as { code?: string }).code || String(error);
+    throw new DatabaseUnavailableError(`cannot connect to the database at ${describeDatabaseUrl(url)}: ${reason}`);
+  }
+  return { pool, db: createDatabase(pool) };
+}
+
+export async function startApp(options: StartOptions): Promise<App> {
+  const { config, logger } = options;
+  const cleanup: Array<() => Promise<void>> = [];
+  let embedded: EmbeddedPostgres | undefined;
+  try {
+    if (!config.databaseUrl) {
+      embedded = await startEmbeddedPostgres({ home: config.home, port: config.embeddedPgPort, logger });
+      const cluster = embedded;
+      cleanup.push(() => cluster.stop());
+    }
+    const databaseUrl = config.databaseUrl ?? embedded!.url;
+    const { pool, db } = await connect(databaseUrl, config, logger);
+    cleanup.push(() => db.destroy());
+    if (options.migrate !== false) await migrateToLatest(db as never, pool, logger);
+
+    const services: AppServices = { config, db, logger, version };
+    let runner: Runner | undefined;
+    let workerError: Error | undefined;
+    if (options.worker) {
+      runner = await startWorker({
+        pool,
+        tasks: options.tasks ?? defaultTasks,
+        deps: services,
+        concurrency: config.workerConcurrency,
+        logger,
+        gracefulShutdownMs: Math.max(0, config.shutdownTimeoutMs - 1000),
+      });
+      runner.promise.catch((error: Error) => {
+        workerError = error;
+        logger.error({ err: error }, 'worker stopped unexpectedly');
+      });
+    }
+
+    let stopping = false;
+    const readiness = async (): Promise<Readiness> => {
+      const checks: Readiness['checks'] = {};
+      try {
+        await sql`select 1`.execute(db);
+        checks.database = { ok: true };
+        const pending = await pendingMigrations(db as never);
+        checks.migrations = pending.length ? { ok: false, detail: `${pending.length} pending` } : { ok: true };
+      } catch {
+        checks.database = { ok: false, detail: 'unreachable' };
+      }
+      if (options.worker) checks.worker = workerError ? { ok: false, detail: 'stopped' } : { ok: true };
+      if (stopping) checks.shutdown = { ok: false, detail: 'shutting down' };
+      return { ready: Object.values(checks).every((c) => c.ok), checks };
+    };
+
+    let http: HttpServer | undefined;
+    if (options.http) {
+      const yoga = createTmatesYoga({ services, readiness });
+      http = await startHttpServer({ yoga, host: config.host, port: config.port, logger });
+    }
+
+    let stopped: Promise<void> | undefined;
+    const stop = (reason = 'stop requested') =>
+      (stopped ??= (async () => {
+        stopping = true;
+        const deadline = Date.now() + config.shutdownTimeoutMs;
+        logger.info({ reason, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+        // Stop taking new work first (HTTP and jobs), then release the database.
+        await Promise.all([
+          http?.close(deadline).catch((error) => logger.error({ err: error }, 'closing HTTP failed')),
+          runner?.stop().catch((error) => logger.error({ err: error }, 'stopping worker failed')),
+        ]);
+        for (const step of cleanup.reverse()) await step().catch((error) => logger.error({ err: error }, 'cleanup failed'));
+        logger.info('stopped');
+      })());
+
+    const publicBase = config.publicUrl ?? (http ? `http://localhost:${http.port}` : undefined);
+    return {
+      services,
+      pool,
+      databaseUrl,
+      http,
+      runner,
+      graphqlUrl: publicBase ? `${publicBase.replace(/\/$/, '')}/graphql` : undefined,
+      readiness,
+      stop,
+    };
+  } catch (error) {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+    throw error;
+  }
+}

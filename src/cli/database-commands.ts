@@ -1,0 +1,20 @@
+import type { Config } from '../config/config.ts';
+import { startApp } from '../app.ts';
+import type { Logger } from '../logger.ts';
+import { seedDatabase } from '../db/seed.ts';
+
+/** `tmates migrate`: starts the database (embedded or DATABASE_URL), applies migrations, exits. */
+export async function runMigrateCommand(config: Config, logger: Logger): Promise<void> {
+  const app = await startApp({ config, logger, http: false, worker: false });
+  await app.stop('migrations applied');
+}
+
+/** `tmates seed`: migrates, then loads bundled reference data. Idempotent. */
+export async function runSeedCommand(config: Config, logger: Logger): Promise<void> {
+  const app = await startApp({ config, logger, http: false, worker: false });
+  try {
+    await seedDatabase(app.services);
+  } finally {
+    await app.stop('seed finished');
+  }
+}

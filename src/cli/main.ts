@@ -1,0 +1,94 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { runMigrateCommand, runSeedCommand } from './database-commands.ts';
+import { runServeCommand } from './serve.ts';
+
+const HELP = `tmates — self-hostable backend for AI teammates
+
+Usage: tmates <command> [options]
+
+Commands:
+  serve [--no-worker]   Run the GraphQL API (HTTP, SSE and WebSocket on one port) and, unless
+                        --no-worker, the background worker in the same process. Without
+                        DATABASE_URL it starts an embedded PostgreSQL under TMATES_HOME.
+  worker                Run only the background worker (needs DATABASE_URL).
+  migrate               Apply pending database migrations and exit.
+  seed                  Load bundled reference data (catalog) into the database and exit.
+  help                  Show this help.
+
+Options:
+  -h, --help            Show this help.
+  -v, --version         Print the version.
+
+Configuration comes from the environment and .env; see .env.example.
+`;
+
+/** Exit codes: 1 runtime failure, 64 bad usage, 78 bad configuration (sysexits). */
+const EX_USAGE = 64;
+const EX_CONFIG = 78;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`tmates: ${message}\n`);
+  process.exit(code);
+}
+
+async function main(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+        'no-worker': { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    fail(`${(error as Error).message}. Run \`tmates --help\`.`, EX_USAGE);
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0] ?? (values.version ? 'version' : 'help');
+  if (values.help || command === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (command === 'version') {
+    const { version } = await import('../version.ts');
+    process.stdout.write(`${version}\n`);
+    return;
+  }
+
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message, EX_CONFIG);
+    throw error;
+  }
+  const logger: Logger = createLogger(config.logLevel, { command });
+
+  switch (command) {
+    case 'serve':
+      return runServeCommand({ config, logger, http: true, worker: config.runWorker && !values['no-worker'] });
+    case 'worker':
+      if (!config.databaseUrl) {
+        fail(
+          'DATABASE_URL is required for `tmates worker`: the embedded database belongs to `tmates serve`, which already runs a worker.',
+          EX_CONFIG,
+        );
+      }
+      return runServeCommand({ config, logger, http: false, worker: true });
+    case 'migrate':
+      return runMigrateCommand(config, logger);
+    case 'seed':
+      return runSeedCommand(config, logger);
+    default:
+      fail(`unknown command "${command}". Run \`tmates --help\`.`, EX_USAGE);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: Error) => {
+  fail(error.message || String(error), 1);
+});

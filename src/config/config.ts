@@ -1,0 +1,235 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * All configuration comes from the environment (and `.env`). It is parsed once, at start, and
+ * every bad value is reported together in one readable line. `.env.example` documents each variable.
+ */
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const booleanFlag = (defaultValue: boolean) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return defaultValue;
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off'].includes(v)) return false;
+      ctx.addIssue({ code: 'custom', message: `expected true or false (got "${v}")` });
+      return z.NEVER;
+    });
+
+const integer = (defaultValue: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return defaultValue;
+      const n = Number(v);
+      if (!/^-?\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `expected an integer from ${min} to ${max} (got "${v}")` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const url = (protocols: string[]) =>
+  optionalString.superRefine((v, ctx) => {
+    if (v === undefined) return;
+    let parsed: URL;
+    try {
+      parsed = new URL(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'is not a valid URL' });
+      return;
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must start with ${protocols.map((p) => `${p}//`).join(' or ')} (got "${parsed.protocol}//")`,
+      });
+    }
+  });
+
+const postgresUrl = url(['postgres:', 'postgresql:']).superRefine((v, ctx) => {
+  if (v === undefined) return;
+  const parsed = new URL(v);
+  if (!parsed.hostname && !parsed.searchParams.get('host')) {
+    ctx.addIssue({ code: 'custom', message: 'needs a host (postgres://user:password@host:5432/database)' });
+  }
+  if (parsed.pathname.length <= 1) {
+    ctx.addIssue({ code: 'custom', message: 'needs a database name (postgres://user:password@host:5432/database)' });
+  }
+});
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: integer(4000, 0, 65535),
+    HOST: optionalString.default('0.0.0.0'),
+    PUBLIC_URL: url(['http:', 'https:']),
+    DATABASE_URL: postgresUrl,
+    DATABASE_POOL_SIZE: integer(10, 1, 1000),
+    TMATES_HOME: optionalString.default('.tmates'),
+    TMATES_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
+      message: 'must be at least 32 characters (e.g. `openssl rand -hex 32`)',
+    }),
+    EMBEDDED_PG_PORT: integer(0, 0, 65535),
+    RUN_WORKER: booleanFlag(true),
+    WORKER_CONCURRENCY: integer(10, 1, 200),
+    SHUTDOWN_TIMEOUT_MS: integer(8000, 0, 600_000),
+    OPENAI_API_KEY: optionalString,
+    OPENAI_BASE_URL: url(['http:', 'https:']),
+    AZURE_OPENAI_API_KEY: optionalString,
+    AZURE_OPENAI_ENDPOINT: url(['http:', 'https:']),
+    AZURE_OPENAI_API_VERSION: optionalString,
+    AZURE_OPENAI_DEPLOYMENT: optionalString,
+    DEFAULT_MODEL: optionalString,
+    SUPABASE_URL: url(['http:', 'https:']),
+    SUPABASE_ANON_KEY: optionalString,
+    SUPABASE_SERVICE_ROLE_KEY: optionalString,
+    SUPABASE_JWT_SECRET: optionalString,
+    FILE_STORAGE_BACKEND: z.enum(['local', 's3', 'supabase']).default('local'),
+    S3_BUCKET: optionalString,
+    S3_REGION: optionalString,
+    S3_ENDPOINT: url(['http:', 'https:']),
+    S3_FORCE_PATH_STYLE: booleanFlag(false),
+    AWS_ACCESS_KEY_ID: optionalString,
+    AWS_SECRET_ACCESS_KEY: optionalString,
+    STRIPE_SECRET_KEY: optionalString,
+    STRIPE_WEBHOOK_SECRET: optionalString,
+    REDIS_URL: url(['redis:', 'rediss:']),
+    CORS_ORIGINS: optionalString,
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    GRAPHIQL: booleanFlag(true),
+    INTROSPECTION: booleanFlag(true),
+  })
+  .superRefine((env, ctx) => {
+    const need = (when: boolean, key: keyof typeof env, why: string) => {
+      if (when && !env[key]) ctx.addIssue({ code: 'custom', path: [key], message: `is required ${why}` });
+    };
+    need(env.FILE_STORAGE_BACKEND === 's3', 'S3_BUCKET', 'when FILE_STORAGE_BACKEND=s3');
+    need(env.FILE_STORAGE_BACKEND === 'supabase', 'SUPABASE_URL', 'when FILE_STORAGE_BACKEND=supabase');
+    need(env.FILE_STORAGE_BACKEND === 'supabase', 'SUPABASE_SERVICE_ROLE_KEY', 'when FILE_STORAGE_BACKEND=supabase');
+    need(Boolean(env.AZURE_OPENAI_ENDPOINT), 'AZURE_OPENAI_API_KEY', 'when AZURE_OPENAI_ENDPOINT is set');
+    need(Boolean(env.STRIPE_WEBHOOK_SECRET), 'STRIPE_SECRET_KEY', 'when STRIPE_WEBHOOK_SECRET is set');
+  });
+
+type Env = z.output<typeof envSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  publicUrl: string | undefined;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  /** Absolute path of the folder that holds the embedded database, secrets and local files. */
+  home: string;
+  secret: string | undefined;
+  embeddedPgPort: number;
+  runWorker: boolean;
+  workerConcurrency: number;
+  shutdownTimeoutMs: number;
+  openai: { apiKey?: string; baseUrl?: string; defaultModel?: string };
+  azureOpenai: { apiKey?: string; endpoint?: string; apiVersion?: string; deployment?: string };
+  supabase: { url?: string; anonKey?: string; serviceRoleKey?: string; jwtSecret?: string };
+  storage: {
+    backend: Env['FILE_STORAGE_BACKEND'];
+    s3: { bucket?: string; region?: string; endpoint?: string; forcePathStyle: boolean };
+  };
+  stripe: { secretKey?: string; webhookSecret?: string };
+  redisUrl: string | undefined;
+  corsOrigins: string[];
+  logLevel: Env['LOG_LEVEL'];
+  graphiql: boolean;
+  introspection: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration: ${issues.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function describeValue(env: Record<string, string | undefined>, key: string): string {
+  const value = env[key];
+  if (value === undefined) return '';
+  // Never echo secrets or credentials embedded in URLs back to the terminal.
+  if (/KEY|SECRET|PASSWORD|TOKEN/.test(key) || /:\/\/[^/]*@/.test(value)) return '';
+  return value.length > 60 ? '' : ` (got "${value}")`;
+}
+
+/** Parses configuration from an environment object; throws one ConfigError naming every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? 'environment');
+      const alreadyQuoted = issue.message.includes('(got ');
+      return `${key} ${issue.message}${alreadyQuoted ? '' : describeValue(env, key)}`;
+    });
+    throw new ConfigError(issues);
+  }
+  const e = result.data;
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    home: path.resolve(cwd, e.TMATES_HOME),
+    secret: e.TMATES_SECRET,
+    embeddedPgPort: e.EMBEDDED_PG_PORT,
+    runWorker: e.RUN_WORKER,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, defaultModel: e.DEFAULT_MODEL },
+    azureOpenai: {
+      apiKey: e.AZURE_OPENAI_API_KEY,
+      endpoint: e.AZURE_OPENAI_ENDPOINT,
+      apiVersion: e.AZURE_OPENAI_API_VERSION,
+      deployment: e.AZURE_OPENAI_DEPLOYMENT,
+    },
+    supabase: {
+      url: e.SUPABASE_URL,
+      anonKey: e.SUPABASE_ANON_KEY,
+      serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY,
+      jwtSecret: e.SUPABASE_JWT_SECRET,
+    },
+    storage: {
+      backend: e.FILE_STORAGE_BACKEND,
+      s3: { bucket: e.S3_BUCKET, region: e.S3_REGION, endpoint: e.S3_ENDPOINT, forcePathStyle: e.S3_FORCE_PATH_STYLE },
+    },
+    stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET },
+    redisUrl: e.REDIS_URL,
+    corsOrigins: (e.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    logLevel: e.LOG_LEVEL,
+    graphiql: e.GRAPHIQL,
+    introspection: e.INTROSPECTION,
+  };
+}
+
+/**
+ * Reads `.env` from the working directory (when present) without overriding variables that are
+ * already set, then parses the environment.
+ */
+export function loadConfig(cwd = process.cwd()): Config {
+  const envFile = path.join(cwd, '.env');
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  return parseConfig(process.env, cwd);
+}

@@ -1,0 +1,44 @@
+import { Logger as GraphileLogger, run, type Runner } from 'graphile-worker';
+import type pg from 'pg';
+import type { Logger } from '../logger.ts';
+import { toTaskList, type TaskDefinition } from './define-task.ts';
+
+export interface WorkerOptions<Deps> {
+  pool: pg.Pool;
+  tasks: readonly TaskDefinition<Deps>[];
+  deps: Deps;
+  concurrency: number;
+  logger: Logger;
+  /** How long in-flight jobs get, after stop() is called, before their AbortSignal fires. */
+  gracefulShutdownMs: number;
+}
+
+/** graphile-worker's logger interface, writing into our structured log. */
+export function graphileLogger(logger: Logger): GraphileLogger {
+  return new GraphileLogger((scope) => (level, message, meta) => {
+    const fields = { ...scope, ...meta };
+    const method = level === 'error' ? 'error' : level === 'warning' ? 'warn' : level === 'debug' ? 'debug' : 'info';
+    logger[method](fields, message);
+  });
+}
+
+/**
+ * Starts the graphile-worker runner on the shared pool. Signals are ours to handle (graceful
+ * shutdown lives in one place), so the runner installs none.
+ */
+export async function startWorker<Deps>(options: WorkerOptions<Deps>): Promise<Runner> {
+  const logger = options.logger.child({ component: 'worker' });
+  const runner = await run({
+    pgPool: options.pool,
+    taskList: toTaskList(options.tasks, options.deps),
+    concurrency: options.concurrency,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    // Recurring work is registered in code (parsedCronItems) as domains need it; no crontab file.
+    crontab: '',
+    logger: graphileLogger(logger),
+    gracefulShutdownAbortTimeout: options.gracefulShutdownMs,
+  });
+  logger.info({ concurrency: options.concurrency, tasks: options.tasks.map((t) => t.name) }, 'worker started');
+  return runner;
+}

@@ -1,0 +1,19 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Structured JSON logs on stdout (one object per line). Pipe through `pino-pretty` for humans.
+ * Credentials never reach the log: authorization headers and connection strings are redacted.
+ */
+export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
+  return pino({
+    level,
+    base: { service: 'tmates', ...bindings },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: ['req.headers.authorization', 'headers.authorization', 'connectionString', 'password', 'token'],
+      censor: '[redacted]',
+    },
+  });
+}

@@ -1,0 +1,78 @@
+import {
+  AppError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  PlanLimitError,
+  ValidationError,
+  type FieldIssue,
+} from '../services/errors.ts';
+import { builder } from './builder.ts';
+
+/** The interface every typed error in a mutation result implements. */
+export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement({
+  description: 'An expected failure: the operation did nothing, and `message` says why in words a person can read.',
+  fields: (t) => ({
+    message: t.exposeString('message', { description: 'What went wrong, in plain language.' }),
+  }),
+});
+
+builder.objectType(AppError, {
+  name: 'BaseError',
+  description: 'A failure without a more specific type.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof AppError,
+});
+
+builder.objectType(NotFoundError, {
+  name: 'NotFoundError',
+  description: 'The object does not exist, or the caller may not see it (the two are deliberately indistinguishable).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof NotFoundError,
+  fields: (t) => ({
+    entity: t.exposeString('entity', { description: 'Kind of object that was looked for, e.g. `Thread`.' }),
+  }),
+});
+
+builder.objectType(ForbiddenError, {
+  name: 'ForbiddenError',
+  description: 'The caller may see the object but not do this to it (e.g. a member changing roles).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ForbiddenError,
+});
+
+builder.objectType(ConflictError, {
+  name: 'ConflictError',
+  description: 'The operation clashes with the current state (e.g. a reused idempotency key with a different body).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ConflictError,
+});
+
+const FieldIssueRef = builder.objectRef<FieldIssue>('FieldIssue').implement({
+  description: 'One invalid input field.',
+  fields: (t) => ({
+    field: t.exposeString('field', { description: 'Dotted path of the input field, e.g. `email`.' }),
+    message: t.exposeString('message', { description: 'What is wrong with it.' }),
+  }),
+});
+
+builder.objectType(ValidationError, {
+  name: 'ValidationError',
+  description: 'The input was invalid; `issues` names each bad field. Nothing was changed.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ValidationError,
+  fields: (t) => ({
+    issues: t.field({ type: [FieldIssueRef], resolve: (error) => error.issues }),
+  }),
+});
+
+builder.objectType(PlanLimitError, {
+  name: 'PlanLimitError',
+  description: "The organisation's plan does not allow this; upgrading (or freeing capacity) would.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof PlanLimitError,
+  fields: (t) => ({
+    limit: t.exposeString('limit', { description: 'The limit that was reached, e.g. `teammates`.' }),
+    max: t.exposeInt('max', { description: 'The most the plan allows.' }),
+  }),
+});

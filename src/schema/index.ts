@@ -1,0 +1,15 @@
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { builder } from './builder.ts';
+import './scalars.ts';
+import './errors.ts';
+import './server-info.ts';
+
+builder.queryType({ description: 'Everything a client can read.' });
+
+/** The executable schema; every type module is imported above for its side effect on the builder. */
+export const schema: GraphQLSchema = builder.toSchema({ sortSchema: true });
+
+/** SDL as committed in `schema.graphql` (sorted, so diffs stay small). */
+export function printSchemaSdl(s: GraphQLSchema = schema): string {
+  return `${printSchema(lexicographicSortSchema(s)).trim()}\n`;
+}

@@ -1,0 +1,117 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ExecutionArgs } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Logger } from '../logger.ts';
+import { requestIdFrom, type TmatesYoga } from './yoga.ts';
+
+export interface HttpServer {
+  server: Server;
+  /** The bound port (useful when PORT=0). */
+  port: number;
+  /** Stops accepting, lets in-flight requests finish until `deadline`, then closes every socket. */
+  close(deadline: number): Promise<void>;
+}
+
+/** Close code sent to WebSocket clients when the server goes away (RFC 6455 "going away"). */
+const GOING_AWAY = 1001;
+
+function upgradeHeaders(request: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(request.headers)) {
+    if (typeof value === 'string') headers.set(key, value);
+    else if (Array.isArray(value)) for (const v of value) headers.append(key, v);
+  }
+  return headers;
+}
+
+/**
+ * One port for everything: Yoga answers HTTP (queries, mutations, SSE, GraphiQL, health) and
+ * graphql-ws answers WebSocket upgrades on the same `/graphql` path. Both go through
+ * `yoga.getEnveloped`, so they share plugins and the one context factory.
+ */
+export async function startHttpServer(options: {
+  yoga: TmatesYoga;
+  host: string;
+  port: number;
+  logger: Logger;
+}): Promise<HttpServer> {
+  const { yoga, logger } = options;
+  const inFlight = new Set<IncomingMessage>();
+  const server = createServer((req, res) => {
+    // Long-lived SSE streams are not "in flight" work to wait for at shutdown.
+    const streaming = req.headers.accept?.includes('text/event-stream');
+    if (!streaming) {
+      inFlight.add(req);
+      res.once('close', () => inFlight.delete(req));
+    }
+    void yoga.handle(req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+
+  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wsLogger = logger.child({ component: 'graphql-ws' });
+  useServer(
+    {
+      connectionInitWaitTimeout: 5_000,
+      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      onSubscribe: async (ctx, _id, payload) => {
+        const headers = upgradeHeaders(ctx.extra.request);
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          requestId: requestIdFrom(headers),
+          upgradeHeaders: headers,
+          connectionParams: ctx.connectionParams,
+        });
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error as never];
+        }
+        const args: ExecutionArgs = {
+          schema,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
+      onError: (_ctx, _id, _payload, errors) => {
+        wsLogger.debug({ errors: errors.map((e) => e.message) }, 'operation failed');
+      },
+    },
+    wsServer,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    server,
+    port,
+    async close(deadline) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      for (const client of wsServer.clients) client.close(GOING_AWAY, 'server shutting down');
+      wsServer.close();
+      while (inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      if (inFlight.size > 0) logger.warn({ requests: inFlight.size }, 'shutdown deadline reached; closing requests');
+      server.closeAllConnections();
+      for (const client of wsServer.clients) client.terminate();
+      await closed;
+      await yoga.dispose();
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Logger } from '../logger.ts';
+import { schema } from '../schema/index.ts';
+import { createContext, type AppServices, type Context } from './context.ts';
+
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, { ok: boolean; detail?: string }>;
+}
+
+export interface YogaOptions {
+  services: AppServices;
+  readiness: () => Promise<Readiness>;
+}
+
+/** What Yoga hands the context factory: the fetch Request for HTTP/SSE, our own fields for WebSocket. */
+export interface ServerContext {
+  request?: Request;
+  requestId?: string;
+  connectionParams?: Record<string, unknown>;
+  upgradeHeaders?: Headers;
+}
+
+export type TmatesYoga = YogaServerInstance<ServerContext, Context>;
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Honours a sane incoming `x-request-id` (from a proxy), else makes one. */
+export function requestIdFrom(headers: Headers | undefined): string {
+  const incoming = headers?.get('x-request-id');
+  return incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/** Echoes the request id on every HTTP response so a client can quote it in a bug report. */
+function useRequestIdHeader(): Plugin<ServerContext> {
+  const ids = new WeakMap<Request, string>();
+  return {
+    onRequest({ request }) {
+      ids.set(request, requestIdFrom(request.headers));
+    },
+    onResponse({ request, response }) {
+      const id = ids.get(request);
+      if (id) response.headers.set('x-request-id', id);
+    },
+    onContextBuilding({ context, extendContext }) {
+      if (context.request && !context.requestId) extendContext({ requestId: ids.get(context.request) });
+    },
+  };
+}
+
+function useDisableIntrospection(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
+}
+
+function yogaLogger(logger: Logger) {
+  const log = logger.child({ component: 'graphql' });
+  return {
+    debug: (...args: unknown[]) => log.debug({ args: args.slice(1) }, String(args[0])),
+    info: (...args: unknown[]) => log.info({ args: args.slice(1) }, String(args[0])),
+    warn: (...args: unknown[]) => log.warn({ args: args.slice(1) }, String(args[0])),
+    error: (...args: unknown[]) => {
+      const [first, ...rest] = args;
+      if (first instanceof Error) log.error({ err: first, args: rest }, first.message);
+      else log.error({ args: rest }, String(first));
+    },
+  };
+}
+
+export function createTmatesYoga({ services, readiness }: YogaOptions): TmatesYoga {
+  const { config, logger } = services;
+  return createYoga<ServerContext, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    healthCheckEndpoint: '/healthz',
+    landingPage: false,
+    // GraphiQL's scripts and styles are served from this package, so the playground works offline.
+    renderGraphiQL,
+    logging: yogaLogger(logger),
+    // Unexpected errors reach clients as "Unexpected error." — the details go to the log.
+    maskedErrors: { isDev: false },
+    graphiql: config.graphiql
+      ? { title: 'Tmates GraphQL', subscriptionsProtocol: 'WS', defaultQuery: '{ serverInfo { version time } }' }
+      : false,
+    cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins, credentials: true } : undefined,
+    context: ({ request, requestId, connectionParams, upgradeHeaders }) =>
+      createContext(services, {
+        requestId: requestId ?? requestIdFrom(request?.headers ?? upgradeHeaders),
+        headers: request?.headers ?? upgradeHeaders ?? new Headers(),
+        connectionParams,
+      }),
+    plugins: [
+      useRequestIdHeader(),
+      ...(config.introspection ? [] : [useDisableIntrospection()]),
+      useReadinessCheck({
+        endpoint: '/readyz',
+        check: async () => {
+          const result = await readiness();
+          return new Response(JSON.stringify(result), {
+            status: result.ready ? 200 : 503,
+            headers: { 'content-type': 'application/json' },
+          });
+        },
+      }),
+    ],
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * Expected failures a client should handle. Services throw these; the schema turns them into typed
+ * members of mutation results (Pothos errors plugin). Anything else that is thrown is a bug or an
+ * outage, and reaches clients only as a masked "Unexpected error.".
+ */
+export class AppError extends Error {
+  override name = 'AppError';
+}
+
+/** The object does not exist — or exists in an organisation the caller cannot see. */
+export class NotFoundError extends AppError {
+  override name = 'NotFoundError';
+  constructor(
+    readonly entity: string,
+    readonly id?: string,
+  ) {
+    super(`${entity} not found`);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  override name = 'ForbiddenError';
+}
+
+export class ConflictError extends AppError {
+  override name = 'ConflictError';
+}
+
+export interface FieldIssue {
+  /** Dotted path of the offending input field, e.g. `email` or `teammates.2.name`. */
+  field: string;
+  message: string;
+}
+
+export class ValidationError extends AppError {
+  override name = 'ValidationError';
+  constructor(readonly issues: FieldIssue[]) {
+    super(issues.length === 1 ? `${issues[0]!.field}: ${issues[0]!.message}` : `${issues.length} fields are invalid`);
+  }
+}
+
+export class PlanLimitError extends AppError {
+  override name = 'PlanLimitError';
+  constructor(
+    /** Which limit was reached, e.g. `teammates`, `monthly_runs`. */
+    readonly limit: string,
+    readonly max: number,
+    message?: string,
+  ) {
+    super(message ?? `Your plan allows at most ${max} ${limit.replaceAll('_', ' ')}`);
+  }
+}

@@ -1,0 +1,96 @@
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { startApp, type App } from '../../src/app.ts';
+import { parseConfig } from '../../src/config/config.ts';
+import type { TaskDefinition } from '../../src/jobs/define-task.ts';
+import { createLogger } from '../../src/logger.ts';
+import type { AppServices } from '../../src/server/context.ts';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+}
+
+export interface TestServer {
+  app: App;
+  url: string;
+  wsUrl: string;
+  /** POSTs one operation to the real HTTP endpoint. */
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: { token?: string; headers?: Record<string, string> },
+  ): Promise<GraphQLResponse<T> & { status: number; headers: Headers }>;
+  /** A graphql-ws client (the library's own) connected to this server. */
+  wsClient(connectionParams?: Record<string, unknown>): Client;
+  stop(): Promise<void>;
+}
+
+/** Starts the real server (HTTP + graphql-ws, optionally the worker) on a random port. */
+export async function startTestServer(options: {
+  databaseUrl: string;
+  env?: Record<string, string>;
+  worker?: boolean;
+  tasks?: readonly TaskDefinition<AppServices>[];
+}): Promise<TestServer> {
+  const config = parseConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    NODE_ENV: 'test',
+    SHUTDOWN_TIMEOUT_MS: '3000',
+    ...options.env,
+    DATABASE_URL: options.databaseUrl,
+  });
+  const logger = createLogger(config.logLevel);
+  const app = await startApp({ config, logger, http: true, worker: options.worker ?? false, tasks: options.tasks });
+  const url = `http://127.0.0.1:${app.http!.port}/graphql`;
+  const wsUrl = url.replace('http', 'ws');
+  const clients: Client[] = [];
+  return {
+    app,
+    url,
+    wsUrl,
+    async gql(query, variables, opts = {}) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json',
+          ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+          ...opts.headers,
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as GraphQLResponse<never>;
+      return { ...body, status: response.status, headers: response.headers };
+    },
+    wsClient(connectionParams) {
+      const client = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams,
+        retryAttempts: 0,
+        lazy: true,
+      });
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      await Promise.all(clients.map((c) => c.dispose()));
+      await app.stop('test finished');
+    },
+  };
+}
+
+/** Runs one query/mutation over graphql-ws and returns its single result. */
+export async function wsExecute<T = Record<string, unknown>>(
+  client: Client,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphQLResponse<T>> {
+  const iterator = client.iterate<T>({ query, variables });
+  const { value } = await iterator.next();
+  await iterator.return?.();
+  return value as GraphQLResponse<T>;
+}

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { startTestServer, wsExecute, type TestServer } from './helpers/server.ts';
+
+let db: TestDatabase;
+let server: TestServer;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  server = await startTestServer({ databaseUrl: db.url, worker: true });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await db?.drop();
+});
+
+const base = () => server.url.replace(/\/graphql$/, '');
+
+describe('HTTP server', () => {
+  it('answers /healthz while the process is up', async () => {
+    const response = await fetch(`${base()}/healthz`);
+    expect(response.status).toBe(200);
+  });
+
+  it('answers /readyz with each check when database, migrations and worker are fine', async () => {
+    const response = await fetch(`${base()}/readyz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      ready: true,
+      checks: { database: { ok: true }, migrations: { ok: true }, worker: { ok: true } },
+    });
+  });
+
+  it('runs { __typename } over HTTP and echoes a request id', async () => {
+    const result = await server.gql('{ __typename serverInfo { version time } }', undefined, {
+      headers: { 'x-request-id': 'req-from-proxy-1' },
+    });
+    expect(result.status).toBe(200);
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toMatchObject({ __typename: 'Query', serverInfo: { version: expect.any(String) } });
+    expect(result.headers.get('x-request-id')).toBe('req-from-proxy-1');
+    const fresh = await server.gql('{ __typename }');
+    expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('rejects an invalid document with a GraphQL error, not a crash', async () => {
+    const result = await server.gql('{ noSuchField }');
+    expect(result.status).toBe(400);
+    expect(result.errors?.[0]?.message).toContain('noSuchField');
+  });
+
+  it('streams a result as server-sent events when asked to', async () => {
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const text = await response.text();
+    expect(text).toContain('event: next');
+    expect(text).toContain('{"data":{"__typename":"Query"}}');
+    expect(text).toContain('event: complete');
+  });
+
+  it('serves GraphiQL on GET /graphql with its assets bundled (works offline)', async () => {
+    const response = await fetch(server.url, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('<title>Tmates GraphQL</title>');
+    expect(html).not.toMatch(/unpkg\.com|cdn\.jsdelivr/);
+  });
+});
+
+describe('graphql-ws', () => {
+  it('runs { __typename } over a WebSocket with the graphql-ws client', async () => {
+    const client = server.wsClient();
+    const result = await wsExecute(client, '{ __typename }');
+    expect(result).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('reports validation errors over the socket', async () => {
+    const client = server.wsClient();
+    await expect(wsExecute(client, '{ nope }')).rejects.toSatisfy(
+      (errors: unknown) => Array.isArray(errors) && String((errors[0] as Error).message).includes('nope'),
+    );
+  });
+});
