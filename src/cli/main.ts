@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { createLogger, type Logger } from '../logger.ts';
-import { runMigrateCommand, runSeedCommand } from './database-commands.ts';
-import { runServeCommand } from './serve.ts';
 
 const HELP = `tmates — self-hostable backend for AI teammates
 
@@ -69,21 +67,30 @@ async function main(argv: string[]): Promise<void> {
   }
   const logger: Logger = createLogger(config.logLevel, { command });
 
+  // Command modules load the server stack, so they are imported only when needed (fast --help).
   switch (command) {
-    case 'serve':
+    case 'serve': {
+      const { runServeCommand } = await import('./serve.ts');
       return runServeCommand({ config, logger, http: true, worker: config.runWorker && !values['no-worker'] });
-    case 'worker':
+    }
+    case 'worker': {
       if (!config.databaseUrl) {
         fail(
           'DATABASE_URL is required for `tmates worker`: the embedded database belongs to `tmates serve`, which already runs a worker.',
           EX_CONFIG,
         );
       }
+      const { runServeCommand } = await import('./serve.ts');
       return runServeCommand({ config, logger, http: false, worker: true });
-    case 'migrate':
+    }
+    case 'migrate': {
+      const { runMigrateCommand } = await import('./database-commands.ts');
       return runMigrateCommand(config, logger);
-    case 'seed':
+    }
+    case 'seed': {
+      const { runSeedCommand } = await import('./database-commands.ts');
       return runSeedCommand(config, logger);
+    }
     default:
       fail(`unknown command "${command}". Run \`tmates --help\`.`, EX_USAGE);
   }

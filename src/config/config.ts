@@ -42,7 +42,7 @@ const integer = (defaultValue: number, min: number, max: number) =>
       return n;
     });
 
-const url = (protocols: string[]) =>
+const url = (protocols: string[], check?: (parsed: URL) => string | undefined) =>
   optionalString.superRefine((v, ctx) => {
     if (v === undefined) return;
     let parsed: URL;
@@ -57,18 +57,18 @@ const url = (protocols: string[]) =>
         code: 'custom',
         message: `must start with ${protocols.map((p) => `${p}//`).join(' or ')} (got "${parsed.protocol}//")`,
       });
+      return;
     }
+    const problem = check?.(parsed);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
-const postgresUrl = url(['postgres:', 'postgresql:']).superRefine((v, ctx) => {
-  if (v === undefined) return;
-  const parsed = new URL(v);
+const postgresUrl = url(['postgres:', 'postgresql:'], (parsed) => {
   if (!parsed.hostname && !parsed.searchParams.get('host')) {
-    ctx.addIssue({ code: 'custom', message: 'needs a host (postgres://user:password@host:5432/database)' });
+    return 'needs a host (postgres://user:password@host:5432/database)';
   }
-  if (parsed.pathname.length <= 1) {
-    ctx.addIssue({ code: 'custom', message: 'needs a database name (postgres://user:password@host:5432/database)' });
-  }
+  if (parsed.pathname.length <= 1) return 'needs a database name (postgres://user:password@host:5432/database)';
+  return undefined;
 });
 
 const envSchema = z

@@ -62,7 +62,11 @@ builder.objectType(ValidationError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof ValidationError,
   fields: (t) => ({
-    issues: t.field({ type: [FieldIssueRef], resolve: (error) => error.issues }),
+    issues: t.field({
+      type: [FieldIssueRef],
+      description: 'Each invalid field with what is wrong with it.',
+      resolve: (error) => error.issues,
+    }),
   }),
 });
 
