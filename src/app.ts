@@ -23,6 +23,8 @@ export interface StartOptions {
   worker: boolean;
   /** Apply migrations before starting (default true). */
   migrate?: boolean;
+  /** An embedded PostgreSQL already being started (lets the CLI overlap it with module loading). */
+  embedded?: Promise<EmbeddedPostgres>;
   /** Replace the task list (tests). */
   tasks?: readonly TaskDefinition<AppServices>[];
 }
@@ -63,7 +65,7 @@ export async function startApp(options: StartOptions): Promise<App> {
   let embedded: EmbeddedPostgres | undefined;
   try {
     if (!config.databaseUrl) {
-      embedded = await startEmbeddedPostgres({ home: config.home, port: config.embeddedPgPort, logger });
+      embedded = await (options.embedded ?? startEmbeddedPostgres({ home: config.home, port: config.embeddedPgPort, logger }));
       const cluster = embedded;
       cleanup.push(() => cluster.stop());
     }

@@ -70,8 +70,16 @@ async function main(argv: string[]): Promise<void> {
   // Command modules load the server stack, so they are imported only when needed (fast --help).
   switch (command) {
     case 'serve': {
+      // The embedded database starts while the server stack loads; both take about a second.
+      const embedded = config.databaseUrl
+        ? undefined
+        : import('../db/embedded-postgres.ts').then(({ startEmbeddedPostgres }) =>
+            startEmbeddedPostgres({ home: config.home, port: config.embeddedPgPort, logger }),
+          );
+      embedded?.catch(() => undefined); // awaited (and reported) by startApp
       const { runServeCommand } = await import('./serve.ts');
-      return runServeCommand({ config, logger, http: true, worker: config.runWorker && !values['no-worker'] });
+      const worker = config.runWorker && !values['no-worker'];
+      return runServeCommand({ config, logger, http: true, worker, embedded });
     }
     case 'worker': {
       if (!config.databaseUrl) {

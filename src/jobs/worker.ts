@@ -34,8 +34,8 @@ export async function startWorker<Deps>(options: WorkerOptions<Deps>): Promise<R
     concurrency: options.concurrency,
     noHandleSignals: true,
     pollInterval: 1000,
-    // Recurring work is registered in code (parsedCronItems) as domains need it; no crontab file.
-    crontab: '',
+    // Recurring work is registered in code as domains need it; no crontab file is read.
+    parsedCronItems: [],
     logger: graphileLogger(logger),
     gracefulShutdownAbortTimeout: options.gracefulShutdownMs,
   });

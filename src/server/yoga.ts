@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '../logger.ts';
 import { schema } from '../schema/index.ts';
@@ -80,8 +79,9 @@ export function createTmatesYoga({ services, readiness }: YogaOptions): TmatesYo
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     landingPage: false,
-    // GraphiQL's scripts and styles are served from this package, so the playground works offline.
-    renderGraphiQL,
+    // GraphiQL's scripts and styles come from this package (the playground works offline); it is a
+    // large module, so it loads on the first playground request rather than at start.
+    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     logging: yogaLogger(logger),
     // Unexpected errors reach clients as "Unexpected error." — the details go to the log.
     maskedErrors: { isDev: false },
