@@ -85,3 +85,33 @@ describe('jobs', () => {
     expect(seen.find((s) => s.note === 'flaky')?.attempt).toBe(2);
   });
 });
+
+describe('graceful shutdown', () => {
+  it('lets a running job finish before the process lets go of the database', async () => {
+    let finished = false;
+    let startedResolve: () => void = () => {};
+    const started = new Promise<void>((r) => (startedResolve = r));
+    const slow = defineTask<AppServices, z.ZodObject<{ ms: z.ZodNumber }>>({
+      name: 'test__slow',
+      payload: z.object({ ms: z.number().int() }),
+      async run({ ms }) {
+        startedResolve();
+        await new Promise((r) => setTimeout(r, ms));
+        finished = true;
+      },
+    });
+    const own = await createTestDatabase();
+    const server2 = await startTestServer({ databaseUrl: own.url, worker: true, tasks: [slow as never] });
+    try {
+      await addJob(server2.app.services.db, slow, { ms: 800 });
+      await started;
+      const stopping = Date.now();
+      await server2.stop();
+      expect(finished).toBe(true);
+      expect(Date.now() - stopping).toBeGreaterThanOrEqual(500);
+    } finally {
+      await server2.stop();
+      await own.drop();
+    }
+  });
+});

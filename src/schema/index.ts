@@ -3,6 +3,7 @@ import { builder } from './builder.ts';
 import './scalars.ts';
 import './errors.ts';
 import './server-info.ts';
+import '../resolvers/server-info.ts';
 
 builder.queryType({ description: 'Everything a client can read.' });
 
