@@ -1,6 +1,8 @@
 import type { Runner } from 'graphile-worker';
 import { sql } from 'kysely';
 import type pg from 'pg';
+import { resolveSecret } from './auth/secret.ts';
+import { createSupabaseVerifier } from './auth/supabase.ts';
 import type { Config } from './config/config.ts';
 import { createDatabase, createPool, describeDatabaseUrl, type Database } from './db/database.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres.ts';
@@ -9,7 +11,9 @@ import type { TaskDefinition } from './jobs/define-task.ts';
 import { tasks as defaultTasks } from './jobs/task-list.ts';
 import { startWorker } from './jobs/worker.ts';
 import type { Logger } from './logger.ts';
-import type { AppServices } from './server/context.ts';
+import { credentialsOf, type AppServices } from './server/context.ts';
+import { authenticate } from './services/viewer.ts';
+import { GraphQLError } from 'graphql';
 import { startHttpServer, type HttpServer } from './server/http-server.ts';
 import { createTmatesYoga, type Readiness } from './server/yoga.ts';
 import { version } from './version.ts';
@@ -74,7 +78,16 @@ export async function startApp(options: StartOptions): Promise<App> {
     cleanup.push(() => db.destroy());
     if (options.migrate !== false) await migrateToLatest(db as never, pool, logger);
 
-    const services: AppServices = { config, db, logger, version };
+    const services: AppServices = {
+      config,
+      db,
+      logger,
+      version,
+      auth: {
+        secret: resolveSecret(config),
+        supabase: createSupabaseVerifier({ url: config.supabase.url, jwtSecret: config.supabase.jwtSecret }),
+      },
+    };
     let runner: Runner | undefined;
     let workerError: Error | undefined;
     if (options.worker) {
@@ -111,7 +124,21 @@ export async function startApp(options: StartOptions): Promise<App> {
     let http: HttpServer | undefined;
     if (options.http) {
       const yoga = createTmatesYoga({ services, readiness });
-      http = await startHttpServer({ yoga, host: config.host, port: config.port, logger });
+      http = await startHttpServer({
+        yoga,
+        host: config.host,
+        port: config.port,
+        logger,
+        acceptConnection: async (input) => {
+          try {
+            await authenticate(services, credentialsOf(input));
+            return true;
+          } catch (error) {
+            if (error instanceof GraphQLError) return false;
+            throw error;
+          }
+        },
+      });
     }
 
     let stopped: Promise<void> | undefined;

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as m20261123120000 from './20261123120000_foundation.ts';
+import * as m20261123130000 from './20261123130000_identity.ts';
 
 /**
  * Every migration, by name, in order. Imported statically (not discovered with a dynamic import)
@@ -7,4 +8,5 @@ import * as m20261123120000 from './20261123120000_foundation.ts';
  */
 export const migrations: Record<string, Migration> = {
   '20261123120000_foundation': m20261123120000,
+  '20261123130000_identity': m20261123130000,
 };

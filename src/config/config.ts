@@ -83,6 +83,7 @@ const envSchema = z
     TMATES_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
       message: 'must be at least 32 characters (e.g. `openssl rand -hex 32`)',
     }),
+    TOKEN_TTL_SECONDS: integer(7 * 24 * 3600, 60, 366 * 24 * 3600),
     EMBEDDED_PG_PORT: integer(0, 0, 65535),
     RUN_WORKER: booleanFlag(true),
     WORKER_CONCURRENCY: integer(10, 1, 200),
@@ -136,6 +137,8 @@ export interface Config {
   /** Absolute path of the folder that holds the embedded database, secrets and local files. */
   home: string;
   secret: string | undefined;
+  /** Lifetime of built-in sign-in tokens. */
+  tokenTtlSeconds: number;
   embeddedPgPort: number;
   runWorker: boolean;
   workerConcurrency: number;
@@ -191,6 +194,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     databasePoolSize: e.DATABASE_POOL_SIZE,
     home: path.resolve(cwd, e.TMATES_HOME),
     secret: e.TMATES_SECRET,
+    tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     runWorker: e.RUN_WORKER,
     workerConcurrency: e.WORKER_CONCURRENCY,

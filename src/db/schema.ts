@@ -3,4 +3,98 @@
  * Please do not edit it manually.
  */
 
-export interface DB {}
+import type { ColumnType } from "kysely";
+
+export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
+  ? ColumnType<S, I | undefined, U>
+  : ColumnType<T, T | undefined, T>;
+
+export type Json = JsonValue;
+
+export type JsonArray = JsonValue[];
+
+export type JsonObject = {
+  [x: string]: JsonValue | undefined;
+};
+
+export type JsonPrimitive = boolean | number | string | null;
+
+export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
+
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface ApiKeys {
+  created_at: Generated<Timestamp>;
+  created_by: string;
+  expires_at: Timestamp | null;
+  id: Generated<string>;
+  key_hash: string;
+  last_used_at: Timestamp | null;
+  name: string;
+  org_id: string;
+  prefix: string;
+  revoked_at: Timestamp | null;
+}
+
+export interface OrgInvitations {
+  accepted_at: Timestamp | null;
+  accepted_by: string | null;
+  created_at: Generated<Timestamp>;
+  email: string;
+  expires_at: Timestamp;
+  id: Generated<string>;
+  invited_by: string | null;
+  org_id: string;
+  revoked_at: Timestamp | null;
+  role: string;
+  token_hash: string;
+}
+
+export interface OrgMembers {
+  created_at: Generated<Timestamp>;
+  org_id: string;
+  role: string;
+  user_id: string;
+}
+
+export interface Orgs {
+  created_at: Generated<Timestamp>;
+  id: Generated<string>;
+  kind: string;
+  name: string;
+  /**
+   * Set for personal orgs only; unique, so a user can never get two
+   */
+  personal_owner_id: string | null;
+  settings: Generated<Json>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface Users {
+  avatar_url: string | null;
+  created_at: Generated<Timestamp>;
+  display_name: string;
+  email: string;
+  /**
+   * Subject (sub) of the external identity provider, e.g. a Supabase user id
+   */
+  external_id: string | null;
+  id: Generated<string>;
+  password_hash: string | null;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface UserSettings {
+  settings: Generated<Json>;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
+export interface DB {
+  api_keys: ApiKeys;
+  org_invitations: OrgInvitations;
+  org_members: OrgMembers;
+  orgs: Orgs;
+  user_settings: UserSettings;
+  users: Users;
+}

@@ -24,12 +24,32 @@ export const builder = new SchemaBuilder<SchemaTypes>({
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
-    edgesFieldOptions: { nullable: false },
-    nodeFieldOptions: { nullable: false },
+    // Descriptions for the Relay plumbing, so the schema documents itself everywhere.
+    idFieldOptions: { description: 'Global, opaque id (use with `node(id:)`).' },
+    nodeTypeOptions: { description: 'An object with a global id that `node(id:)` can fetch.' },
+    nodeQueryOptions: { description: 'Fetches any object by global id; null when it does not exist or is not visible to the caller.' },
+    nodesQueryOptions: { description: 'Fetches objects by global ids, in order; null for each one missing or not visible.' },
+    pageInfoTypeOptions: { description: 'Where a page sits in a connection.' },
+    hasNextPageFieldOptions: { description: 'More items follow this page.' },
+    hasPreviousPageFieldOptions: { description: 'More items precede this page.' },
+    startCursorFieldOptions: { description: 'Cursor of the first item of the page.' },
+    endCursorFieldOptions: { description: 'Cursor of the last item of the page (pass as `after`).' },
+    pageInfoFieldOptions: { description: 'Paging information.' },
+    edgesFieldOptions: { nullable: false, description: 'Items of this page with their cursors.' },
+    nodeFieldOptions: { nullable: false, description: 'The item.' },
+    cursorFieldOptions: { description: 'Opaque position of this item.' },
+    defaultConnectionTypeOptions: { description: 'A page of items (Relay connection).' },
+    defaultEdgeTypeOptions: { description: 'An item of a page and its cursor.' },
   },
   errors: {
     // Only expected failures become typed results; any other thrown error is masked.
     defaultTypes: [AppError],
+    // A mutation returns its payload object or one of its error types: `SignUpResult = AuthPayload | ValidationError | …`.
+    directResult: true,
+    defaultUnionOptions: {
+      name: ({ fieldName }) => `${fieldName[0]!.toUpperCase()}${fieldName.slice(1)}Result`,
+      description: 'The payload of a successful call, or one of the typed errors it can end with.',
+    },
   },
   validation: {
     validationError: (failure) =>

@@ -2,6 +2,7 @@ import {
   AppError,
   ConflictError,
   ForbiddenError,
+  InvalidCredentialsError,
   NotFoundError,
   PlanLimitError,
   ValidationError,
@@ -79,4 +80,11 @@ builder.objectType(PlanLimitError, {
     limit: t.exposeString('limit', { description: 'The limit that was reached, e.g. `teammates`.' }),
     max: t.exposeInt('max', { description: 'The most the plan allows.' }),
   }),
+});
+
+builder.objectType(InvalidCredentialsError, {
+  name: 'InvalidCredentialsError',
+  description: 'Wrong email or password (which of the two is deliberately not said).',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof InvalidCredentialsError,
 });

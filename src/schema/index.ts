@@ -3,9 +3,18 @@ import { builder } from './builder.ts';
 import './scalars.ts';
 import './errors.ts';
 import './server-info.ts';
+import './users.ts';
+import './orgs.ts';
+import './api-keys.ts';
+import './viewer.ts';
 import '../resolvers/server-info.ts';
+import '../resolvers/auth.ts';
+import '../resolvers/viewer.ts';
+import '../resolvers/orgs.ts';
+import '../resolvers/api-keys.ts';
 
 builder.queryType({ description: 'Everything a client can read.' });
+builder.mutationType({ description: 'Everything a client can change. Expected failures are typed members of each result.' });
 
 /** The executable schema; every type module is imported above for its side effect on the builder. */
 export const schema: GraphQLSchema = builder.toSchema({ sortSchema: true });

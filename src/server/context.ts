@@ -1,6 +1,9 @@
+import { GraphQLError } from 'graphql';
+import type { SupabaseVerifier } from '../auth/supabase.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
+import { authenticate, bearerToken, type Viewer } from '../services/viewer.ts';
 
 /** Long-lived parts of a running process, created once at start and shared by every operation. */
 export interface AppServices {
@@ -8,6 +11,12 @@ export interface AppServices {
   db: Database;
   logger: Logger;
   version: string;
+  auth: {
+    /** Signs built-in tokens (TMATES_SECRET or generated under TMATES_HOME). */
+    secret: string;
+    /** Present when SUPABASE_URL or SUPABASE_JWT_SECRET is configured. */
+    supabase?: SupabaseVerifier;
+  };
 }
 
 /**
@@ -20,6 +29,8 @@ export interface Context {
   db: Database;
   config: Config;
   services: AppServices;
+  /** The signed-in caller and their current organisation; null for anonymous operations. */
+  viewer: Viewer | null;
 }
 
 export interface ContextInput {
@@ -30,12 +41,37 @@ export interface ContextInput {
   connectionParams?: Record<string, unknown>;
 }
 
-export function createContext(services: AppServices, input: ContextInput): Context {
-  return {
+function param(params: Record<string, unknown> | undefined, ...names: string[]): string | undefined {
+  for (const name of names) {
+    const value = params?.[name];
+    if (typeof value === 'string' && value) return value;
+  }
+  return undefined;
+}
+
+/**
+ * Credentials travel in the `Authorization` and `X-Tmates-Org` headers over HTTP and SSE, and in
+ * `connectionParams` (`authorization` or `token`, and `org`) over graphql-ws.
+ */
+export function credentialsOf(input: Pick<ContextInput, 'headers' | 'connectionParams'>) {
+  const fromParams = param(input.connectionParams, 'authorization', 'Authorization');
+  const rawToken = param(input.connectionParams, 'token');
+  const token = rawToken ?? bearerToken(fromParams ?? input.headers.get('authorization'));
+  const org = param(input.connectionParams, 'org', 'x-tmates-org') ?? input.headers.get('x-tmates-org') ?? undefined;
+  return { token, org };
+}
+
+export async function createContext(services: AppServices, input: ContextInput): Promise<Context> {
+  const viewer = await authenticate(services, credentialsOf(input));
+  const logger = services.logger.child({
     requestId: input.requestId,
-    logger: services.logger.child({ requestId: input.requestId }),
-    db: services.db,
-    config: services.config,
-    services,
-  };
+    ...(viewer ? { userId: viewer.user.id, orgId: viewer.org.id } : {}),
+  });
+  return { requestId: input.requestId, logger, db: services.db, config: services.config, services, viewer };
+}
+
+/** The signed-in viewer, or a top-level UNAUTHENTICATED error. */
+export function requireViewer(ctx: Pick<Context, 'viewer'>): Viewer {
+  if (!ctx.viewer) throw new GraphQLError('Sign in to do this', { extensions: { code: 'UNAUTHENTICATED' } });
+  return ctx.viewer;
 }

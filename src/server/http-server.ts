@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import { GraphQLError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../logger.ts';
 import { requestIdFrom, type TmatesYoga } from './yoga.ts';
@@ -36,6 +37,8 @@ export async function startHttpServer(options: {
   host: string;
   port: number;
   logger: Logger;
+  /** Checks graphql-ws `connectionParams` at connect; false closes the socket with 4403 Forbidden. */
+  acceptConnection(input: { headers: Headers; connectionParams?: Record<string, unknown> }): Promise<boolean>;
 }): Promise<HttpServer> {
   const { yoga, logger } = options;
   const inFlight = new Set<IncomingMessage>();
@@ -55,6 +58,8 @@ export async function startHttpServer(options: {
   useServer(
     {
       connectionInitWaitTimeout: 5_000,
+      onConnect: (ctx) =>
+        options.acceptConnection({ headers: upgradeHeaders(ctx.extra.request), connectionParams: ctx.connectionParams }),
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
       onSubscribe: async (ctx, _id, payload) => {
@@ -70,12 +75,20 @@ export async function startHttpServer(options: {
         } catch (error) {
           return [error as never];
         }
+        let contextValue;
+        try {
+          // Credentials are checked again for every operation: expiry and revocation apply mid-connection.
+          contextValue = await contextFactory();
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const args: ExecutionArgs = {
           schema,
           operationName: payload.operationName,
           document,
           variableValues: payload.variables,
-          contextValue: await contextFactory(),
+          contextValue,
           rootValue: { execute, subscribe },
         };
         const errors = validate(args.schema, args.document);

@@ -50,3 +50,11 @@ export class PlanLimitError extends AppError {
     super(message ?? `Your plan allows at most ${max} ${limit.replaceAll('_', ' ')}`);
   }
 }
+
+/** Sign-in failed. Deliberately does not say whether the email has an account. */
+export class InvalidCredentialsError extends AppError {
+  override name = 'InvalidCredentialsError';
+  constructor() {
+    super('Wrong email or password');
+  }
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { generateApiKey } from '../auth/tokens.ts';
+import { findApiKeysInOrg, insertApiKey, listApiKeys, revokeApiKeyRow, type ApiKey } from '../repositories/api-keys.ts';
+import type { AppServices } from '../server/context.ts';
+import { ForbiddenError, NotFoundError } from './errors.ts';
+import { parseInput } from './validation.ts';
+import { canManageOrg, type Viewer } from './viewer.ts';
+
+/** Creates a key for the current organisation; the secret is returned here once and never again. */
+export async function createApiKey(
+  services: AppServices,
+  viewer: Viewer,
+  input: unknown,
+): Promise<{ apiKey: ApiKey; secret: string }> {
+  const { name, expiresAt } = parseInput(
+    z.object({
+      name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+      expiresAt: z
+        .date()
+        .refine((d) => d.getTime() > Date.now(), { message: 'must be in the future' })
+        .nullish(),
+    }),
+    input,
+  );
+  if (viewer.via === 'api_key') throw new ForbiddenError('API keys cannot create API keys; sign in as a person');
+  const { secret, prefix, hash } = generateApiKey();
+  const apiKey = await insertApiKey(services.db, {
+    orgId: viewer.org.id,
+    createdBy: viewer.user.id,
+    name,
+    prefix,
+    hash,
+    expiresAt: expiresAt ?? null,
+  });
+  return { apiKey, secret };
+}
+
+/** Keys of the current organisation the viewer may see: all for owners/admins, their own otherwise. */
+export function visibleApiKeys(services: AppServices, viewer: Viewer): Promise<ApiKey[]> {
+  return listApiKeys(services.db, viewer.org.id, canManageOrg(viewer.role) ? undefined : viewer.user.id);
+}
+
+export async function findVisibleApiKeys(services: AppServices, viewer: Viewer, ids: readonly string[]): Promise<ApiKey[]> {
+  const keys = await findApiKeysInOrg(services.db, viewer.org.id, ids);
+  return keys.filter((k) => canManageOrg(viewer.role) || k.createdBy === viewer.user.id);
+}
+
+export async function revokeApiKey(services: AppServices, viewer: Viewer, apiKeyId: string): Promise<ApiKey> {
+  const [key] = await findVisibleApiKeys(services, viewer, [apiKeyId]);
+  if (!key) throw new NotFoundError('ApiKey');
+  return revokeApiKeyRow(services.db, key.id);
+}
