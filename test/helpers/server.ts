@@ -6,6 +6,9 @@ import type { TaskDefinition } from '../../src/jobs/define-task.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { AppServices } from '../../src/server/context.ts';
 
+/** Signs built-in tokens in tests (so a test can also forge expired or foreign ones). */
+export const TEST_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';
+
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T | null;
   errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
@@ -39,6 +42,7 @@ export async function startTestServer(options: {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     NODE_ENV: 'test',
     SHUTDOWN_TIMEOUT_MS: '3000',
+    TMATES_SECRET: TEST_SECRET,
     ...options.env,
     DATABASE_URL: options.databaseUrl,
   });
