@@ -6,14 +6,23 @@ export type { Logger };
  * Structured JSON logs on stdout (one object per line). Pipe through `pino-pretty` for humans.
  * Credentials never reach the log: authorization headers and connection strings are redacted.
  */
-export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
-  return pino({
-    level,
-    base: { service: 'tmates', ...bindings },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: {
-      paths: ['req.headers.authorization', 'headers.authorization', 'connectionString', 'password', 'token'],
-      censor: '[redacted]',
+export function createLogger(
+  level: string,
+  bindings: Record<string, unknown> = {},
+  /** 1 = stdout (default), 2 = stderr (for commands whose stdout is their output). */
+  fd: 1 | 2 = 1,
+): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'tmates', ...bindings },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: {
+        paths: ['req.headers.authorization', 'headers.authorization', 'connectionString', 'password', 'token'],
+        censor: '[redacted]',
+      },
     },
-  });
+    // Synchronous writes: nothing is lost when the process exits right after logging.
+    pino.destination({ fd, sync: true }),
+  );
 }

@@ -135,3 +135,33 @@ describe('tmates CLI', () => {
     }
   });
 });
+
+describe('tmates token', () => {
+  it('prints a working token while `serve` runs on the same embedded database, without disturbing it', async () => {
+    const home = tempHome();
+    const env = { TMATES_HOME: home, PORT: '0' };
+    const serve = spawnTmates(['serve'], env);
+    const [, url] = await serve.waitFor(/GraphQL \(HTTP, SSE, WebSocket\): (\S+)/);
+
+    const token = spawnTmates(['token', '--email', 'CLI@Example.com', '--name', 'Terminal'], env);
+    expect((await token.exited).code).toBe(0);
+    expect(token.stderr()).toContain('using the embedded PostgreSQL of the running Tmates process');
+    const printed = token.stdout().trim();
+    expect(printed).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+
+    const response = await fetch(url!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${printed}` },
+      body: JSON.stringify({ query: '{ viewer { user { email displayName } currentOrg { kind } } }' }),
+    });
+    expect(await response.json()).toEqual({
+      data: { viewer: { user: { email: 'cli@example.com', displayName: 'Terminal' }, currentOrg: { kind: 'PERSONAL' } } },
+    });
+
+    const bad = spawnTmates(['token'], env);
+    expect((await bad.exited).code).toBe(64);
+    serve.child.kill('SIGTERM');
+    expect((await serve.exited).code).toBe(0);
+    expect(postgresProcessesUnder(home)).toEqual([]);
+  });
+});

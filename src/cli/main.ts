@@ -13,6 +13,8 @@ Commands:
   worker                Run only the background worker (needs DATABASE_URL).
   migrate               Apply pending database migrations and exit.
   seed                  Load bundled reference data (catalog) into the database and exit.
+  token --email E [--name N]
+                        Print a sign-in token for E (the account is created if new).
   help                  Show this help.
 
 Options:
@@ -41,6 +43,8 @@ async function main(argv: string[]): Promise<void> {
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
         'no-worker': { type: 'boolean' },
+        email: { type: 'string' },
+        name: { type: 'string' },
       },
     });
   } catch (error) {
@@ -65,7 +69,7 @@ async function main(argv: string[]): Promise<void> {
     if (error instanceof ConfigError) fail(error.message, EX_CONFIG);
     throw error;
   }
-  const logger: Logger = createLogger(config.logLevel, { command });
+  const logger: Logger = createLogger(config.logLevel, { command }, command === 'token' ? 2 : 1);
 
   // Command modules load the server stack, so they are imported only when needed (fast --help).
   switch (command) {
@@ -94,6 +98,11 @@ async function main(argv: string[]): Promise<void> {
     case 'migrate': {
       const { runMigrateCommand } = await import('./database-commands.ts');
       return runMigrateCommand(config, logger);
+    }
+    case 'token': {
+      if (!values.email) fail('`tmates token` needs --email <address>.', EX_USAGE);
+      const { runTokenCommand } = await import('./token.ts');
+      return runTokenCommand(config, logger, { email: values.email, name: values.name });
     }
     case 'seed': {
       const { runSeedCommand } = await import('./database-commands.ts');

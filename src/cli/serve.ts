@@ -1,13 +1,41 @@
-import { startApp, type StartOptions } from '../app.ts';
+import { startApp, type App, type StartOptions } from '../app.ts';
 
 /**
  * Runs until SIGINT/SIGTERM, then shuts down gracefully: stop accepting, drain in-flight requests
  * and jobs within SHUTDOWN_TIMEOUT_MS, close sockets, stop the embedded PostgreSQL. A second signal
- * forces an immediate exit.
+ * forces an immediate exit. Signals are handled from the very start: one that arrives while the
+ * server is still starting stops it as soon as it is up.
  */
 export async function runServeCommand(options: StartOptions): Promise<void> {
   const { logger } = options;
-  const app = await startApp(options);
+  let app: App | undefined;
+  let stopRequested: NodeJS.Signals | undefined;
+  let signals = 0;
+
+  const stop = (signal: NodeJS.Signals) => {
+    app!.stop(`received ${signal}`).then(
+      () => process.exit(0),
+      (error: Error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    if (app) stop(signal);
+    else stopRequested = signal;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  app = await startApp(options);
+  if (stopRequested) return stop(stopRequested);
+
   if (app.graphqlUrl) {
     logger.info({ url: app.graphqlUrl, worker: Boolean(app.runner) }, `Tmates is ready at ${app.graphqlUrl}`);
     process.stderr.write(
@@ -19,23 +47,5 @@ export async function runServeCommand(options: StartOptions): Promise<void> {
   } else {
     logger.info('worker is running');
   }
-
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(130);
-    }
-    app.stop(`received ${signal}`).then(
-      () => process.exit(0),
-      (error: Error) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   app.runner?.promise.catch(() => onSignal('SIGTERM'));
 }

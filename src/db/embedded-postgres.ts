@@ -168,13 +168,60 @@ async function pgCtl(bin: Binaries, user: PostgresOsUser | undefined, args: stri
   }
 }
 
-/** A server left running by a Tmates process that was killed (SIGKILL, power loss) is stopped. */
-async function stopLeftover(bin: Binaries, user: PostgresOsUser | undefined, dataDir: string, logger: Logger) {
-  if (!existsSync(path.join(dataDir, 'postmaster.pid'))) return;
+/** Which Tmates process started the embedded server (so others can share it instead of stopping it). */
+interface Owner {
+  pid: number;
+}
+
+function ownerFile(home: string) {
+  return path.join(home, 'embedded-postgres.owner');
+}
+
+async function readOwner(home: string): Promise<Owner | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(ownerFile(home), 'utf8')) as Owner;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The port of a running server, from line 4 of its postmaster.pid. */
+async function runningPort(dataDir: string): Promise<number | undefined> {
+  const lines = (await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
+  const port = Number(lines[3]);
+  return Number.isInteger(port) && port > 0 ? port : undefined;
+}
+
+/**
+ * A server is already running on this data folder. If the Tmates process that started it is alive
+ * (`tmates serve` while you run `tmates token` or `migrate`), share it: its port is returned. If its
+ * owner was killed (SIGKILL, power loss), it is a leftover: stop it so this process can own a fresh one.
+ */
+async function adoptOrStopRunning(
+  bin: Binaries,
+  user: PostgresOsUser | undefined,
+  home: string,
+  dataDir: string,
+  logger: Logger,
+): Promise<{ port: number; ownerPid: number } | undefined> {
+  if (!existsSync(path.join(dataDir, 'postmaster.pid'))) return undefined;
   const status = spawnSync(bin.pg_ctl, ['status', '-D', dataDir], execOptions(user) as object);
-  if (status.status !== 0) return; // stale pid file only; postgres clears it on start
+  if (status.status !== 0) return undefined; // stale pid file only; postgres clears it on start
+  const owner = await readOwner(home);
+  const port = await runningPort(dataDir);
+  if (owner && owner.pid !== process.pid && isAlive(owner.pid) && port) return { port, ownerPid: owner.pid };
   logger.warn({ dataDir }, 'stopping an embedded PostgreSQL left running by an earlier Tmates process');
   await pgCtl(bin, user, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '30']);
+  return undefined;
 }
 
 async function initialise(dataDir: string, credentials: Credentials, logger: Logger) {
@@ -218,7 +265,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const dataDir = await resolveDataDir(home, user, logger);
   const credentials = await loadCredentials(home);
 
-  await stopLeftover(bin, user, dataDir, logger);
+  const auth = `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}`;
+  const database = options.database ?? 'tmates';
+  const urls = (port: number) => ({
+    url: `postgres://${auth}@127.0.0.1:${port}/${database}`,
+    adminUrl: `postgres://${auth}@127.0.0.1:${port}/postgres`,
+  });
+
+  const shared = await adoptOrStopRunning(bin, user, home, dataDir, logger);
+  if (shared) {
+    logger.info({ port: shared.port, ownerPid: shared.ownerPid }, 'using the embedded PostgreSQL of the running Tmates process');
+    await ensureDatabase(urls(shared.port).adminUrl, database);
+    return { ...urls(shared.port), dataDir, stop: async () => {} };
+  }
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(dataDir, credentials, logger);
 
   const port = options.port || (await freePort());
@@ -239,10 +298,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     throw new EmbeddedPostgresError(`${(error as Error).message}${tail ? ` — server log: ${tail}` : ''}`);
   }
   logger.info({ port, dataDir, ms: Date.now() - started }, 'embedded PostgreSQL started');
-
-  const auth = `${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}`;
-  const adminUrl = `postgres://${auth}@127.0.0.1:${port}/postgres`;
-  const database = options.database ?? 'tmates';
+  await fs.writeFile(ownerFile(home), JSON.stringify({ pid: process.pid } satisfies Owner));
+  const { url, adminUrl } = urls(port);
   await ensureDatabase(adminUrl, database);
 
   let stopped = false;
@@ -252,13 +309,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   // Last resort if the process exits without a graceful shutdown (e.g. an uncaught exception).
   process.once('exit', stopSync);
   return {
-    url: `postgres://${auth}@127.0.0.1:${port}/${database}`,
+    url,
     adminUrl,
     dataDir,
     async stop() {
       if (stopped) return;
       process.removeListener('exit', stopSync);
       await pgCtl(bin, user, ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '30']);
+      await fs.rm(ownerFile(home), { force: true });
       stopped = true;
       logger.info({ dataDir }, 'embedded PostgreSQL stopped');
     },
