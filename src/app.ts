@@ -29,6 +29,8 @@ export interface StartOptions {
   migrate?: boolean;
   /** An embedded PostgreSQL already being started (lets the CLI overlap it with module loading). */
   embedded?: Promise<EmbeddedPostgres>;
+  /** Called with the SQL of every query the app runs through Kysely (tests count queries). */
+  onQuery?: (sql: string) => void;
   /** Replace the task list (tests). */
   tasks?: readonly TaskDefinition<AppServices>[];
 }
@@ -50,7 +52,12 @@ export class DatabaseUnavailableError extends Error {
   override name = 'DatabaseUnavailableError';
 }
 
-async function connect(url: string, config: Config, logger: Logger): Promise<{ pool: pg.Pool; db: Database }> {
+async function connect(
+  url: string,
+  config: Config,
+  logger: Logger,
+  onQuery?: (sql: string) => void,
+): Promise<{ pool: pg.Pool; db: Database }> {
   const pool = createPool(url, config.databasePoolSize, logger);
   try {
     const client = await pool.connect();
@@ -60,7 +67,7 @@ async function connect(url: string, config: Config, logger: Logger): Promise<{ p
     const reason = (error as Error).message || (error as { code?: string }).code || String(error);
     throw new DatabaseUnavailableError(`cannot connect to the database at ${describeDatabaseUrl(url)}: ${reason}`);
   }
-  return { pool, db: createDatabase(pool) };
+  return { pool, db: createDatabase(pool, onQuery) };
 }
 
 export async function startApp(options: StartOptions): Promise<App> {
@@ -74,7 +81,7 @@ export async function startApp(options: StartOptions): Promise<App> {
       cleanup.push(() => cluster.stop());
     }
     const databaseUrl = config.databaseUrl ?? embedded!.url;
-    const { pool, db } = await connect(databaseUrl, config, logger);
+    const { pool, db } = await connect(databaseUrl, config, logger, options.onQuery);
     cleanup.push(() => db.destroy());
     if (options.migrate !== false) await migrateToLatest(db as never, pool, logger);
 

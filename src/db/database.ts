@@ -27,8 +27,12 @@ export function createPool(connectionString: string, max: number, logger: Logger
   return pool;
 }
 
-export function createDatabase(pool: pg.Pool): Database {
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+/** `onQuery` sees the SQL of every query run (tests count them to prove batching). */
+export function createDatabase(pool: pg.Pool, onQuery?: (sql: string) => void): Database {
+  return new Kysely<DB>({
+    dialect: new PostgresDialect({ pool }),
+    ...(onQuery ? { log: (event) => onQuery(event.query.sql) } : {}),
+  });
 }
 
 /** Readable description of a database URL with the password left out, for logs and errors. */

@@ -35,6 +35,7 @@ export async function startTestServer(options: {
   env?: Record<string, string>;
   worker?: boolean;
   tasks?: readonly TaskDefinition<AppServices>[];
+  onQuery?: (sql: string) => void;
 }): Promise<TestServer> {
   const config = parseConfig({
     PORT: '0',
@@ -47,7 +48,14 @@ export async function startTestServer(options: {
     DATABASE_URL: options.databaseUrl,
   });
   const logger = createLogger(config.logLevel);
-  const app = await startApp({ config, logger, http: true, worker: options.worker ?? false, tasks: options.tasks });
+  const app = await startApp({
+    config,
+    logger,
+    http: true,
+    worker: options.worker ?? false,
+    tasks: options.tasks,
+    onQuery: options.onQuery,
+  });
   const url = `http://127.0.0.1:${app.http!.port}/graphql`;
   const wsUrl = url.replace('http', 'ws');
   const clients: Client[] = [];
