@@ -7,6 +7,7 @@ import type { Config } from './config/config.ts';
 import { createDatabase, createPool, describeDatabaseUrl, type Database } from './db/database.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres.ts';
 import { migrateToLatest, pendingMigrations } from './db/migrator.ts';
+import { seedDatabase } from './db/seed.ts';
 import type { TaskDefinition } from './jobs/define-task.ts';
 import { tasks as defaultTasks } from './jobs/task-list.ts';
 import { startWorker } from './jobs/worker.ts';
@@ -95,6 +96,9 @@ export async function startApp(options: StartOptions): Promise<App> {
         supabase: createSupabaseVerifier({ url: config.supabase.url, jwtSecret: config.supabase.jwtSecret }),
       },
     };
+    // Reference data (the catalog) is part of a working installation: seeded at every start, idempotently.
+    if (options.migrate !== false) await seedDatabase(services);
+
     let runner: Runner | undefined;
     let workerError: Error | undefined;
     if (options.worker) {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { PLAN_KEYS, type PlanKey } from '../billing/plans.ts';
 
 /**
  * All configuration comes from the environment (and `.env`). It is parsed once, at start, and
@@ -83,6 +84,7 @@ const envSchema = z
     TMATES_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
       message: 'must be at least 32 characters (e.g. `openssl rand -hex 32`)',
     }),
+    DEFAULT_PLAN: z.enum(PLAN_KEYS as [PlanKey, ...PlanKey[]]).default('enterprise'),
     TOKEN_TTL_SECONDS: integer(7 * 24 * 3600, 60, 366 * 24 * 3600),
     EMBEDDED_PG_PORT: integer(0, 0, 65535),
     RUN_WORKER: booleanFlag(true),
@@ -137,6 +139,8 @@ export interface Config {
   /** Absolute path of the folder that holds the embedded database, secrets and local files. */
   home: string;
   secret: string | undefined;
+  /** Plan (limits) of every organisation until billing is connected. */
+  defaultPlan: PlanKey;
   /** Lifetime of built-in sign-in tokens. */
   tokenTtlSeconds: number;
   embeddedPgPort: number;
@@ -195,6 +199,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     home: path.resolve(cwd, e.TMATES_HOME),
     secret: e.TMATES_SECRET,
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
+    defaultPlan: e.DEFAULT_PLAN,
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     runWorker: e.RUN_WORKER,
     workerConcurrency: e.WORKER_CONCURRENCY,

@@ -36,6 +36,31 @@ export interface ApiKeys {
   revoked_at: Timestamp | null;
 }
 
+export interface CatalogTeammates {
+  checksum: string;
+  created_at: Generated<Timestamp>;
+  key: string;
+  manifest: Json;
+  updated_at: Generated<Timestamp>;
+  version: string;
+}
+
+export interface Memories {
+  content: string;
+  created_at: Generated<Timestamp>;
+  created_by_run: string | null;
+  created_by_user: string | null;
+  id: Generated<string>;
+  org_id: string;
+  scope: Generated<string>;
+  teammate_id: string;
+  /**
+   * For thread-scoped notes; the foreign key arrives with the threads table
+   */
+  thread_id: string | null;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface OrgInvitations {
   accepted_at: Timestamp | null;
   accepted_by: string | null;
@@ -70,6 +95,31 @@ export interface Orgs {
   updated_at: Generated<Timestamp>;
 }
 
+export interface Teammates {
+  appearance: Generated<Json>;
+  /**
+   * The catalog entry this teammate was hired from; null for self-made teammates
+   */
+  catalog_key: string | null;
+  category: string | null;
+  created_at: Generated<Timestamp>;
+  created_by: string | null;
+  description: string | null;
+  dismissed_at: Timestamp | null;
+  hired_at: Generated<Timestamp>;
+  id: Generated<string>;
+  instructions: string;
+  key: string;
+  model: string | null;
+  name: string;
+  org_id: string;
+  personality: string;
+  role: string;
+  status: Generated<string>;
+  tools: Generated<string[]>;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface Users {
   avatar_url: string | null;
   created_at: Generated<Timestamp>;
@@ -92,9 +142,12 @@ export interface UserSettings {
 
 export interface DB {
   api_keys: ApiKeys;
+  catalog_teammates: CatalogTeammates;
+  memories: Memories;
   org_invitations: OrgInvitations;
   org_members: OrgMembers;
   orgs: Orgs;
+  teammates: Teammates;
   user_settings: UserSettings;
   users: Users;
 }

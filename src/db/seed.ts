@@ -1,4 +1,5 @@
 import type { AppServices } from '../server/context.ts';
+import { catalogSeeder } from '../services/catalog.ts';
 
 /** A step that loads bundled reference data; must be idempotent (it runs at every start). */
 export interface Seeder {
@@ -7,12 +8,11 @@ export interface Seeder {
 }
 
 /** Reference data loaded by `tmates seed` and at start: each domain registers its seeder here. */
-export const seeders: readonly Seeder[] = [];
+export const seeders: readonly Seeder[] = [catalogSeeder];
 
 export async function seedDatabase(services: AppServices): Promise<void> {
   for (const seeder of seeders) {
     const { changed } = await seeder.run(services);
     services.logger.info({ seeder: seeder.name, changed }, 'seeded');
   }
-  if (seeders.length === 0) services.logger.info('no reference data to seed');
 }

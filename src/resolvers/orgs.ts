@@ -4,7 +4,7 @@ import { builder } from '../schema/builder.ts';
 import { InvitationRef, OrgMemberRef, OrgRef, OrgRoleEnum } from '../schema/orgs.ts';
 import { UserRef } from '../schema/users.ts';
 import { requireViewer } from '../server/context.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../services/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, PlanLimitError, ValidationError } from '../services/errors.ts';
 import {
   acceptInvitation,
   changeMemberRole,
@@ -102,7 +102,7 @@ builder.mutationFields((t) => ({
   acceptInvitation: t.field({
     type: OrgPayload,
     description: 'Joins the organisation an invitation is for.',
-    errors: { types: [ValidationError, NotFoundError, ForbiddenError] },
+    errors: { types: [ValidationError, NotFoundError, ForbiddenError, PlanLimitError] },
     args: { input: t.arg({ type: AcceptInvitationInput, required: true }) },
     resolve: async (_root, { input }, ctx) => ({ org: await acceptInvitation(ctx.services, requireViewer(ctx), input) }),
   }),

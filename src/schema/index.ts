@@ -7,11 +7,15 @@ import './users.ts';
 import './orgs.ts';
 import './api-keys.ts';
 import './viewer.ts';
+import './teammates.ts';
+import './catalog.ts';
 import '../resolvers/server-info.ts';
 import '../resolvers/auth.ts';
 import '../resolvers/viewer.ts';
 import '../resolvers/orgs.ts';
 import '../resolvers/api-keys.ts';
+import '../resolvers/teammates.ts';
+import '../resolvers/memories.ts';
 
 builder.queryType({ description: 'Everything a client can read.' });
 builder.mutationType({ description: 'Everything a client can change. Expected failures are typed members of each result.' });

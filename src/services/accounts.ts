@@ -15,6 +15,7 @@ import {
 } from '../repositories/users.ts';
 import type { AppServices } from '../server/context.ts';
 import { ConflictError, InvalidCredentialsError } from './errors.ts';
+import { hireStarterTeammates } from './teammates.ts';
 import { parseInput } from './validation.ts';
 
 export const emailSchema = z
@@ -33,12 +34,13 @@ export interface AuthResult extends IssuedToken {
 }
 
 /**
- * The first sight of a user: their personal organisation (they own it) is created in the same
- * transaction, so no user ever exists without one.
+ * The first sight of a user: their personal organisation (they own it), with the catalog's starter
+ * teammate hired, is created in the same transaction, so no user ever exists without one.
  */
 async function provisionPersonalOrg(trx: Executor, user: User): Promise<void> {
   const org = await insertOrg(trx, { name: user.displayName, kind: 'personal', personalOwnerId: user.id });
   await insertMember(trx, org.id, user.id, 'owner');
+  await hireStarterTeammates(trx, org.id, user.id);
 }
 
 async function createUser(

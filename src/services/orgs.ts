@@ -9,6 +9,7 @@ import {
   insertInvitation,
   insertMember,
   insertOrg,
+  listMembersOfOrgs,
   lockOrg,
   markInvitation,
   membershipsOfUser,
@@ -21,7 +22,8 @@ import {
 import { findUserByEmail } from '../repositories/users.ts';
 import type { AppServices } from '../server/context.ts';
 import { emailSchema } from './accounts.ts';
-import { ConflictError, ForbiddenError, NotFoundError } from './errors.ts';
+import { planOf } from '../billing/plans.ts';
+import { ConflictError, ForbiddenError, NotFoundError, PlanLimitError } from './errors.ts';
 import { parseInput } from './validation.ts';
 import { canManageOrg, type Viewer } from './viewer.ts';
 
@@ -94,6 +96,11 @@ export async function acceptInvitation(services: AppServices, viewer: Viewer, in
     }
     const org = await lockOrg(trx, invitation.orgId);
     if (!org) throw new NotFoundError('Invitation');
+    // The members cap is checked under the org lock, so concurrent acceptances cannot pass it.
+    const max = planOf(services, org).limits.members;
+    if (max !== null && (await listMembersOfOrgs(trx, [org.id])).get(org.id)!.length >= max) {
+      throw new PlanLimitError('members', max, `This organisation's plan allows ${max} members`);
+    }
     await insertMember(trx, org.id, viewer.user.id, invitation.role);
     await markInvitation(trx, invitation.id, { acceptedBy: viewer.user.id });
     return org;

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { deleteMemoryRow, findMemoriesInOrg, insertMemories, updateMemoryContent, type Memory } from '../repositories/memories.ts';
+import { findTeammate } from '../repositories/teammates.ts';
+import type { AppServices } from '../server/context.ts';
+import { NotFoundError } from './errors.ts';
+import { parseInput } from './validation.ts';
+import type { Viewer } from './viewer.ts';
+
+/**
+ * A teammate's memory is inspectable, not a black box: every member of the organisation can read,
+ * add, correct and delete the notes a teammate keeps.
+ */
+const content = z.string().trim().min(1, 'must not be empty').max(4000, 'must be at most 4000 characters');
+
+export async function addMemory(services: AppServices, viewer: Viewer, teammateId: string, input: unknown): Promise<Memory> {
+  const values = parseInput(z.object({ content }), input);
+  const teammate = await findTeammate(services.db, viewer.org.id, teammateId);
+  if (!teammate) throw new NotFoundError('Teammate');
+  const [memory] = await insertMemories(services.db, [
+    { orgId: viewer.org.id, teammateId: teammate.id, content: values.content, createdByUser: viewer.user.id },
+  ]);
+  return memory!;
+}
+
+async function findMemory(services: AppServices, viewer: Viewer, memoryId: string): Promise<Memory> {
+  const [memory] = await findMemoriesInOrg(services.db, viewer.org.id, [memoryId]);
+  if (!memory) throw new NotFoundError('Memory');
+  return memory;
+}
+
+export async function updateMemory(services: AppServices, viewer: Viewer, memoryId: string, input: unknown): Promise<Memory> {
+  const values = parseInput(z.object({ content }), input);
+  const memory = await findMemory(services, viewer, memoryId);
+  return updateMemoryContent(services.db, memory.id, values.content);
+}
+
+export async function deleteMemory(services: AppServices, viewer: Viewer, memoryId: string): Promise<Memory> {
+  const memory = await findMemory(services, viewer, memoryId);
+  await deleteMemoryRow(services.db, memory.id);
+  return memory;
+}
