@@ -18,6 +18,18 @@ import { GraphQLError } from 'graphql';
 import { startHttpServer, type HttpServer } from './server/http-server.ts';
 import { createTmatesYoga, type Readiness } from './server/yoga.ts';
 import { version } from './version.ts';
+import { EventBus } from './realtime/event-bus.ts';
+import { PostgresTransport, type Transport } from './realtime/transport.ts';
+
+/** LISTEN/NOTIFY on the application database by default; Redis pub/sub when REDIS_URL is set. */
+async function createTransport(config: Config, databaseUrl: string, pool: pg.Pool, logger: Logger): Promise<Transport> {
+  const log = logger.child({ component: 'event-bus' });
+  if (config.redisUrl) {
+    const { RedisTransport } = await import('./realtime/redis-transport.ts');
+    return new RedisTransport({ url: config.redisUrl, logger: log });
+  }
+  return new PostgresTransport({ connectionString: databaseUrl, pool, logger: log });
+}
 
 export interface StartOptions {
   config: Config;
@@ -86,11 +98,16 @@ export async function startApp(options: StartOptions): Promise<App> {
     cleanup.push(() => db.destroy());
     if (options.migrate !== false) await migrateToLatest(db as never, pool, logger);
 
+    const bus = new EventBus(await createTransport(config, databaseUrl, pool, logger), logger);
+    await bus.start();
+    cleanup.push(() => bus.stop());
+
     const services: AppServices = {
       config,
       db,
       logger,
       version,
+      bus,
       auth: {
         secret: resolveSecret(config),
         supabase: createSupabaseVerifier({ url: config.supabase.url, jwtSecret: config.supabase.jwtSecret }),

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m20261123120000 from './20261123120000_foundation.ts';
 import * as m20261123130000 from './20261123130000_identity.ts';
 import * as m20261123140000 from './20261123140000_teammates.ts';
+import * as m20261123150000 from './20261123150000_threads.ts';
 
 /**
  * Every migration, by name, in order. Imported statically (not discovered with a dynamic import)
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '20261123120000_foundation': m20261123120000,
   '20261123130000_identity': m20261123130000,
   '20261123140000_teammates': m20261123140000,
+  '20261123150000_threads': m20261123150000,
 };

@@ -9,6 +9,8 @@ export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
   ? ColumnType<S, I | undefined, U>
   : ColumnType<T, T | undefined, T>;
 
+export type Int8 = ColumnType<string, bigint | number | string, bigint | number | string>;
+
 export type Json = JsonValue;
 
 export type JsonArray = JsonValue[];
@@ -61,6 +63,28 @@ export interface Memories {
   updated_at: Generated<Timestamp>;
 }
 
+export interface Messages {
+  author_kind: string;
+  author_teammate_id: string | null;
+  author_user_id: string | null;
+  body: Generated<string>;
+  client_message_id: string | null;
+  created_at: Generated<Timestamp>;
+  error: string | null;
+  /**
+   * Thread event position of the latest change to this message (creation or update)
+   */
+  event_seq: Int8;
+  id: Generated<string>;
+  metadata: Generated<Json>;
+  org_id: string;
+  run_id: string | null;
+  seq: Int8;
+  status: Generated<string>;
+  thread_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface OrgInvitations {
   accepted_at: Timestamp | null;
   accepted_by: string | null;
@@ -95,6 +119,24 @@ export interface Orgs {
   updated_at: Generated<Timestamp>;
 }
 
+export interface Runs {
+  attempt: Generated<number>;
+  completion_tokens: Generated<number>;
+  created_at: Generated<Timestamp>;
+  error: string | null;
+  finished_at: Timestamp | null;
+  id: Generated<string>;
+  model: string | null;
+  org_id: string;
+  prompt_tokens: Generated<number>;
+  started_at: Timestamp | null;
+  status: Generated<string>;
+  teammate_id: string;
+  thread_id: string;
+  trigger_message_id: string | null;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface Teammates {
   appearance: Generated<Json>;
   /**
@@ -117,6 +159,40 @@ export interface Teammates {
   role: string;
   status: Generated<string>;
   tools: Generated<string[]>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface ThreadMembers {
+  id: Generated<string>;
+  joined_at: Generated<Timestamp>;
+  last_read_seq: Generated<Int8>;
+  teammate_id: string | null;
+  thread_id: string;
+  user_id: string | null;
+}
+
+export interface Threads {
+  archived_at: Timestamp | null;
+  busy_policy: Generated<string>;
+  created_at: Generated<Timestamp>;
+  created_by: string | null;
+  direct_teammate_id: string | null;
+  direct_user_id: string | null;
+  id: Generated<string>;
+  is_default: Generated<boolean>;
+  kind: string;
+  /**
+   * Highest durable event (message created or changed); the cursor of threadEvents
+   */
+  last_event_seq: Generated<Int8>;
+  last_message_at: Timestamp | null;
+  /**
+   * Highest message seq; allocated under this row's lock in the inserting transaction
+   */
+  last_seq: Generated<Int8>;
+  lead_teammate_id: string | null;
+  org_id: string;
+  title: string | null;
   updated_at: Generated<Timestamp>;
 }
 
@@ -144,10 +220,14 @@ export interface DB {
   api_keys: ApiKeys;
   catalog_teammates: CatalogTeammates;
   memories: Memories;
+  messages: Messages;
   org_invitations: OrgInvitations;
   org_members: OrgMembers;
   orgs: Orgs;
+  runs: Runs;
   teammates: Teammates;
+  thread_members: ThreadMembers;
+  threads: Threads;
   user_settings: UserSettings;
   users: Users;
 }

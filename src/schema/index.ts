@@ -9,6 +9,9 @@ import './api-keys.ts';
 import './viewer.ts';
 import './teammates.ts';
 import './catalog.ts';
+import './threads.ts';
+import './messages.ts';
+import './events.ts';
 import '../resolvers/server-info.ts';
 import '../resolvers/auth.ts';
 import '../resolvers/viewer.ts';
@@ -16,9 +19,13 @@ import '../resolvers/orgs.ts';
 import '../resolvers/api-keys.ts';
 import '../resolvers/teammates.ts';
 import '../resolvers/memories.ts';
+import '../resolvers/threads.ts';
+import '../resolvers/messages.ts';
+import '../resolvers/events.ts';
 
 builder.queryType({ description: 'Everything a client can read.' });
 builder.mutationType({ description: 'Everything a client can change. Expected failures are typed members of each result.' });
+builder.subscriptionType({ description: 'Live events over graphql-ws (WebSocket) or server-sent events.' });
 
 /** The executable schema; every type module is imported above for its side effect on the builder. */
 export const schema: GraphQLSchema = builder.toSchema({ sortSchema: true });

@@ -3,6 +3,7 @@ import type { SupabaseVerifier } from '../auth/supabase.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
+import type { EventBus } from '../realtime/event-bus.ts';
 import { authenticate, bearerToken, type Viewer } from '../services/viewer.ts';
 
 /** Long-lived parts of a running process, created once at start and shared by every operation. */
@@ -11,6 +12,8 @@ export interface AppServices {
   db: Database;
   logger: Logger;
   version: string;
+  /** Realtime events between processes (PostgreSQL LISTEN/NOTIFY, or Redis when REDIS_URL is set). */
+  bus: EventBus;
   auth: {
     /** Signs built-in tokens (TMATES_SECRET or generated under TMATES_HOME). */
     secret: string;

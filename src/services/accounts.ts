@@ -16,6 +16,7 @@ import {
 import type { AppServices } from '../server/context.ts';
 import { ConflictError, InvalidCredentialsError } from './errors.ts';
 import { hireStarterTeammates } from './teammates.ts';
+import { ensureDefaultThread, openDirectThreadWithGreeting } from './threads.ts';
 import { parseInput } from './validation.ts';
 
 export const emailSchema = z
@@ -34,13 +35,16 @@ export interface AuthResult extends IssuedToken {
 }
 
 /**
- * The first sight of a user: their personal organisation (they own it), with the catalog's starter
- * teammate hired, is created in the same transaction, so no user ever exists without one.
+ * The first sight of a user: their personal organisation (they own it) with the catalog's starter
+ * teammate hired, the team chat, and a direct thread where the starter says hello — all in the
+ * same transaction, so no user ever exists without them.
  */
 async function provisionPersonalOrg(trx: Executor, user: User): Promise<void> {
   const org = await insertOrg(trx, { name: user.displayName, kind: 'personal', personalOwnerId: user.id });
   await insertMember(trx, org.id, user.id, 'owner');
-  await hireStarterTeammates(trx, org.id, user.id);
+  const starters = await hireStarterTeammates(trx, org.id, user.id);
+  await ensureDefaultThread(trx, org.id, user.id);
+  for (const starter of starters) await openDirectThreadWithGreeting(trx, starter, user);
 }
 
 async function createUser(

@@ -25,6 +25,8 @@ import { emailSchema } from './accounts.ts';
 import { planOf } from '../billing/plans.ts';
 import { ConflictError, ForbiddenError, NotFoundError, PlanLimitError } from './errors.ts';
 import { parseInput } from './validation.ts';
+import { ensureDefaultThread, onOrgMemberJoined, onOrgMemberRemoved } from './threads.ts';
+import { transactionWithEvents } from '../realtime/transactional.ts';
 import { canManageOrg, type Viewer } from './viewer.ts';
 
 const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -53,6 +55,7 @@ export async function createOrg(services: AppServices, viewer: Viewer, input: un
   return services.db.transaction().execute(async (trx) => {
     const org = await insertOrg(trx, { name, kind: 'team' });
     await insertMember(trx, org.id, viewer.user.id, 'owner');
+    await ensureDefaultThread(trx, org.id, viewer.user.id);
     return org;
   });
 }
@@ -103,6 +106,7 @@ export async function acceptInvitation(services: AppServices, viewer: Viewer, in
     }
     await insertMember(trx, org.id, viewer.user.id, invitation.role);
     await markInvitation(trx, invitation.id, { acceptedBy: viewer.user.id });
+    await onOrgMemberJoined(trx, org.id, viewer.user.id);
     return org;
   });
 }
@@ -138,7 +142,7 @@ export async function changeMemberRole(
 }
 
 async function removeMembership(services: AppServices, orgId: string, userId: string, actor?: Viewer): Promise<Org> {
-  return services.db.transaction().execute(async (trx) => {
+  return transactionWithEvents(services, async (trx, emit) => {
     const org = await lockOrg(trx, orgId);
     const target = org ? await findMember(trx, orgId, userId) : undefined;
     if (!org || !target) throw new NotFoundError(actor ? 'Member' : 'Organisation');
@@ -151,6 +155,7 @@ async function removeMembership(services: AppServices, orgId: string, userId: st
       throw new ConflictError('An organisation needs at least one owner; make someone else owner first');
     }
     await deleteMember(trx, orgId, userId);
+    await onOrgMemberRemoved(trx, emit, orgId, userId);
     return org;
   });
 }

@@ -22,6 +22,8 @@ import {
   type Teammate,
 } from '../repositories/teammates.ts';
 import type { AppServices } from '../server/context.ts';
+import { transactionWithEvents } from '../realtime/transactional.ts';
+import { announceTeammateJoined, announceTeammateLeft } from './threads.ts';
 import { ForbiddenError, NotFoundError, PlanLimitError } from './errors.ts';
 import { parseInput } from './validation.ts';
 import { canManageOrg, type Viewer } from './viewer.ts';
@@ -92,48 +94,58 @@ export async function hireTeammate(services: AppServices, viewer: Viewer, input:
   requireManager(viewer);
   const entry = await findCatalogEntry(services.db, input.catalogKey);
   if (!entry) throw new NotFoundError('CatalogTeammate');
-  return services.db.transaction().execute(async (trx) => {
+  return transactionWithEvents(services, async (trx, emit) => {
     const org = await lockOrg(trx, viewer.org.id);
     if (!org) throw new NotFoundError('Organisation');
     const existing = await findTeammateByCatalogKey(trx, org.id, entry.key);
     if (existing?.status === 'hired') return existing;
     await assertTeammateCapacity(services, trx, org.id);
-    if (existing) return setStatus(trx, existing.id, 'hired');
-    return insertTeammate(trx, {
-      ...personaFromManifest(entry.manifest),
-      orgId: org.id,
-      key: await uniqueKey(trx, org.id, entry.key),
-      catalogKey: entry.key,
-      createdBy: viewer.user.id,
-    });
+    const teammate = existing
+      ? await setStatus(trx, existing.id, 'hired')
+      : await insertTeammate(trx, {
+          ...personaFromManifest(entry.manifest),
+          orgId: org.id,
+          key: await uniqueKey(trx, org.id, entry.key),
+          catalogKey: entry.key,
+          createdBy: viewer.user.id,
+        });
+    await announceTeammateJoined(trx, emit, teammate, viewer.user.id);
+    return teammate;
   });
 }
 
 /** Hires the catalog's starter teammates into a brand-new organisation (onboarding). */
-export async function hireStarterTeammates(trx: Executor, orgId: string, userId: string): Promise<void> {
+export async function hireStarterTeammates(trx: Executor, orgId: string, userId: string): Promise<Teammate[]> {
   const starters = await trx
     .selectFrom('catalog_teammates')
     .select(['key', 'manifest'])
     .where(sql<boolean>`(manifest->>'starter')::boolean`)
     .execute();
+  const hired: Teammate[] = [];
   for (const starter of starters) {
-    await insertTeammate(trx, {
-      ...personaFromManifest(starter.manifest as unknown as Manifest),
-      orgId,
-      key: starter.key,
-      catalogKey: starter.key,
-      createdBy: userId,
-    });
+    hired.push(
+      await insertTeammate(trx, {
+        ...personaFromManifest(starter.manifest as unknown as Manifest),
+        orgId,
+        key: starter.key,
+        catalogKey: starter.key,
+        createdBy: userId,
+      }),
+    );
   }
+  return hired;
 }
 
 /** Takes a teammate off the team. Their threads, messages and memories stay; hiring again restores them. */
 export async function dismissTeammate(services: AppServices, viewer: Viewer, teammateId: string): Promise<Teammate> {
   requireManager(viewer);
-  return services.db.transaction().execute(async (trx) => {
+  return transactionWithEvents(services, async (trx, emit) => {
     const teammate = await findTeammate(trx, viewer.org.id, teammateId, true);
     if (!teammate) throw new NotFoundError('Teammate');
-    return teammate.status === 'dismissed' ? teammate : setStatus(trx, teammate.id, 'dismissed');
+    if (teammate.status === 'dismissed') return teammate;
+    const dismissed = await setStatus(trx, teammate.id, 'dismissed');
+    await announceTeammateLeft(trx, emit, dismissed);
+    return dismissed;
   });
 }
 
@@ -189,7 +201,11 @@ export async function createTeammate(services: AppServices, viewer: Viewer, inpu
   const values = parseInput(z.object(personaFields(services.config)), input);
   requireManager(viewer);
   const persona = toPersona(values);
-  return services.db.transaction().execute((trx) => addTeammate(services, trx, viewer, { ...persona, catalogKey: null, key: persona.name }));
+  return transactionWithEvents(services, async (trx, emit) => {
+    const teammate = await addTeammate(services, trx, viewer, { ...persona, catalogKey: null, key: persona.name });
+    await announceTeammateJoined(trx, emit, teammate, viewer.user.id);
+    return teammate;
+  });
 }
 
 export async function updateTeammate(
@@ -272,8 +288,9 @@ export async function importTeammate(services: AppServices, viewer: Viewer, docu
   requireManager(viewer);
   const { appearance, catalogKey: _ignored, ...fields } = doc.teammate;
   const persona = toPersona({ ...fields, emoji: fields.emoji ?? appearance?.emoji, color: fields.color ?? appearance?.color });
-  return services.db.transaction().execute(async (trx) => {
+  return transactionWithEvents(services, async (trx, emit) => {
     const teammate = await addTeammate(services, trx, viewer, { ...persona, catalogKey: null, key: persona.name });
+    await announceTeammateJoined(trx, emit, teammate, viewer.user.id);
     await insertMemories(
       trx,
       doc.memories.map((m) => ({ orgId: viewer.org.id, teammateId: teammate.id, content: m.content, createdByUser: viewer.user.id })),

@@ -10,7 +10,7 @@ export interface TestUser {
 
 /** Signs up a fresh person through the real API and returns their token and ids. */
 export async function signUpUser(server: TestServer, name = 'Ada'): Promise<TestUser> {
-  const email = `${name.toLowerCase()}-${randomBytes(4).toString('hex')}@example.com`;
+  const email = `${name.toLowerCase().replace(/[^a-z0-9]+/g, '.')}-${randomBytes(4).toString('hex')}@example.com`;
   const result = await server.gql<{ signUp: { token: string; user: { id: string } } }>(
     `mutation($input: SignUpInput!) { signUp(input: $input) { ... on AuthPayload { token user { id } } ... on Error { message } } }`,
     { input: { email, password: 'correct horse battery', displayName: name } },

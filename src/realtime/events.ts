@@ -1,0 +1,55 @@
+/**
+ * What travels on the event bus between processes. Durable events (`message`) carry the thread's
+ * event position (`eventSeq`) and can be replayed from the database; the others are ephemeral
+ * (deltas, read positions, run status, membership changes) and only reach live subscribers.
+ */
+export type BusEvent =
+  | {
+      kind: 'message';
+      orgId: string;
+      threadId: string;
+      messageId: string;
+      eventSeq: number;
+      /** Whether the message was created (vs. changed); drives "new message" notifications. */
+      created: boolean;
+      /** User ids @mentioned in the message. */
+      mentions?: string[];
+    }
+  | { kind: 'delta'; orgId: string; threadId: string; messageId: string; delta: string; offset: number }
+  | { kind: 'read'; orgId: string; threadId: string; userId: string; seq: number }
+  | { kind: 'run'; orgId: string; threadId: string; runId: string; status: string }
+  | { kind: 'thread'; orgId: string; threadId: string; change: 'created' | 'updated' | 'members' }
+  | { kind: 'org_member_removed'; orgId: string; userId: string };
+
+export type BusEventKind = BusEvent['kind'];
+
+/** Topics local subscribers listen on. Every event goes to its org topic; thread events also to the thread's. */
+export const topics = {
+  thread: (threadId: string) => `thread:${threadId}`,
+  org: (orgId: string) => `org:${orgId}`,
+};
+
+export function topicsOf(event: BusEvent): string[] {
+  const list = [topics.org(event.orgId)];
+  if ('threadId' in event) list.push(topics.thread(event.threadId));
+  return list;
+}
+
+/** Serialised events stay under PostgreSQL's 8000-byte NOTIFY limit: deltas are split when long. */
+export const MAX_PAYLOAD_BYTES = 7_000;
+
+export function encodeEvent(event: BusEvent): string[] {
+  const payload = JSON.stringify(event);
+  if (Buffer.byteLength(payload) <= MAX_PAYLOAD_BYTES) return [payload];
+  if (event.kind !== 'delta') throw new Error(`event ${event.kind} is too large for the bus`);
+  // Split a long delta into chunks on character boundaries, each with its own offset.
+  const chunks: string[] = [];
+  const chars = [...event.delta];
+  const size = 1_500; // characters; up to 4 bytes each in UTF-8, so well under the limit
+  for (let i = 0, offset = event.offset; i < chars.length; i += size) {
+    const delta = chars.slice(i, i + size).join('');
+    chunks.push(JSON.stringify({ ...event, delta, offset }));
+    offset += delta.length;
+  }
+  return chunks;
+}

@@ -1,0 +1,28 @@
+import type { Transaction } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import type { AppServices } from '../server/context.ts';
+import type { BusEvent } from './events.ts';
+
+export type Emit = (event: BusEvent) => Promise<void>;
+
+/**
+ * Runs `fn` in a transaction whose events are published exactly when it commits: inside the
+ * transaction with PostgreSQL NOTIFY (delivered at commit, never after a rollback), or right after
+ * commit with a transport that cannot join the transaction.
+ */
+export async function transactionWithEvents<T>(
+  services: Pick<AppServices, 'db' | 'bus' | 'logger'>,
+  fn: (trx: Transaction<DB>, emit: Emit) => Promise<T>,
+): Promise<T> {
+  const afterCommit: BusEvent[] = [];
+  const result = await services.db.transaction().execute((trx) =>
+    fn(trx, async (event) => {
+      afterCommit.push(...(await services.bus.publishInTransaction(trx, [event])));
+    }),
+  );
+  if (afterCommit.length > 0) {
+    // The write is committed; a lost live event is recovered by subscribers' replay on reconnect.
+    await services.bus.publish(afterCommit).catch((error) => services.logger.error({ err: error }, 'publishing events failed'));
+  }
+  return result;
+}

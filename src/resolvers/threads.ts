@@ -1,0 +1,141 @@
+import { resolveCursorConnection } from '@pothos/plugin-relay';
+import { activityAt, listThreadsOfMember, type Thread } from '../repositories/threads.ts';
+import { builder } from '../schema/builder.ts';
+import { TeammateRef } from '../schema/teammates.ts';
+import { BusyPolicyEnum, ThreadKindEnum, ThreadRef } from '../schema/threads.ts';
+import { UserRef } from '../schema/users.ts';
+import { requireViewer } from '../server/context.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../services/errors.ts';
+import { createThread, markThreadRead, updateThread } from '../services/threads.ts';
+
+function threadCursor(t: Thread): string {
+  return Buffer.from(`${activityAt(t).toISOString()}|${t.id}`).toString('base64url');
+}
+
+function parseThreadCursor(cursor: string | undefined) {
+  if (!cursor) return undefined;
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const activity = new Date(at ?? '');
+  return id && !Number.isNaN(activity.getTime()) ? { activityAt: activity, id } : undefined;
+}
+
+builder.queryFields((t) => ({
+  threads: t.connection({
+    type: ThreadRef,
+    description: "The caller's threads in the current organisation, most recent activity first.",
+    args: { includeArchived: t.arg.boolean({ description: 'Include archived threads (default false).' }) },
+    resolve: (_root, args, ctx) => {
+      const viewer = requireViewer(ctx);
+      return resolveCursorConnection<Promise<Thread[]>>(
+        { args, toCursor: threadCursor, defaultSize: 30, maxSize: 100 },
+        ({ after, before, limit, inverted }) =>
+          listThreadsOfMember(ctx.db, viewer.org.id, viewer.user.id, {
+            limit,
+            inverted,
+            after: parseThreadCursor(after),
+            before: parseThreadCursor(before),
+            includeArchived: args.includeArchived ?? false,
+          }),
+      );
+    },
+  }),
+  thread: t.field({
+    type: ThreadRef,
+    nullable: true,
+    description: 'One of the caller’s threads; null if there is none with that id.',
+    args: { id: t.arg.globalID({ required: true, for: ThreadRef, description: 'Thread id.' }) },
+    resolve: (_root, args, ctx) => {
+      requireViewer(ctx);
+      return args.id.id;
+    },
+  }),
+}));
+
+const CreateThreadInput = builder.inputType('CreateThreadInput', {
+  description: 'A new thread. A DIRECT thread with a teammate you already have is returned, not duplicated.',
+  fields: (t) => ({
+    kind: t.field({ type: ThreadKindEnum, required: true, description: 'DIRECT (one teammate) or TEAM.' }),
+    teammateIds: t.globalIDList({ required: true, for: TeammateRef, description: 'Hired teammates to include.' }),
+    userIds: t.globalIDList({ for: UserRef, description: 'Other people of the organisation (TEAM only).' }),
+    title: t.string({ description: 'Title (1–200 characters).' }),
+  }),
+});
+
+const UpdateThreadInput = builder.inputType('UpdateThreadInput', {
+  description: 'Changes to a thread; omitted fields stay.',
+  fields: (t) => ({
+    threadId: t.globalID({ required: true, for: ThreadRef, description: 'The thread.' }),
+    title: t.string({ description: 'New title (null clears it).' }),
+    busyPolicy: t.field({ type: BusyPolicyEnum, description: 'Queue or interrupt.' }),
+    archived: t.boolean({ description: 'Archive (true) or unarchive (false).' }),
+    addTeammateIds: t.globalIDList({ for: TeammateRef, description: 'Teammates to add (TEAM only).' }),
+    removeTeammateIds: t.globalIDList({ for: TeammateRef, description: 'Teammates to remove (TEAM only).' }),
+    addUserIds: t.globalIDList({ for: UserRef, description: 'People to add (TEAM only).' }),
+    removeUserIds: t.globalIDList({ for: UserRef, description: 'People to remove (TEAM only).' }),
+  }),
+});
+
+const MarkThreadReadInput = builder.inputType('MarkThreadReadInput', {
+  description: 'Moves the caller’s read position forward (never back).',
+  fields: (t) => ({
+    threadId: t.globalID({ required: true, for: ThreadRef, description: 'The thread.' }),
+    seq: t.int({ required: true, description: 'Seq of the last message read.' }),
+  }),
+});
+
+const CreateThreadPayload = builder.objectRef<{ thread: Thread; created: boolean }>('CreateThreadPayload').implement({
+  description: 'The thread, and whether it is new.',
+  fields: (t) => ({
+    thread: t.field({ type: ThreadRef, description: 'The thread.', resolve: (p) => p.thread }),
+    created: t.exposeBoolean('created', { description: 'False when an existing direct thread was returned.' }),
+  }),
+});
+
+const MarkThreadReadPayload = builder.objectRef<{ thread: Thread; lastReadSeq: number }>('MarkThreadReadPayload').implement({
+  description: 'The read position after the change.',
+  fields: (t) => ({
+    thread: t.field({ type: ThreadRef, description: 'The thread.', resolve: (p) => p.thread }),
+    lastReadSeq: t.exposeInt('lastReadSeq', { description: 'The caller’s read position.' }),
+  }),
+});
+
+const ids = (list: ReadonlyArray<{ id: string }> | null | undefined) => (list ?? []).map((g) => g.id);
+
+builder.mutationFields((t) => ({
+  createThread: t.field({
+    type: CreateThreadPayload,
+    description: 'Starts a thread with teammates (and people), or returns your direct thread with a teammate.',
+    errors: { types: [ValidationError, NotFoundError] },
+    args: { input: t.arg({ type: CreateThreadInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      createThread(ctx.services, requireViewer(ctx), {
+        kind: input.kind,
+        teammateIds: ids(input.teammateIds),
+        userIds: ids(input.userIds),
+        title: input.title,
+      }),
+  }),
+  updateThread: t.field({
+    type: ThreadRef,
+    description: 'Renames, archives, changes the busy policy or the members of a thread.',
+    errors: { types: [ValidationError, NotFoundError, ForbiddenError] },
+    args: { input: t.arg({ type: UpdateThreadInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      updateThread(ctx.services, requireViewer(ctx), input.threadId.id, {
+        title: input.title,
+        busyPolicy: input.busyPolicy,
+        archived: input.archived,
+        addTeammateIds: ids(input.addTeammateIds),
+        removeTeammateIds: ids(input.removeTeammateIds),
+        addUserIds: ids(input.addUserIds),
+        removeUserIds: ids(input.removeUserIds),
+      }),
+  }),
+  markThreadRead: t.field({
+    type: MarkThreadReadPayload,
+    description: 'Marks messages up to `seq` as read; unread counts follow.',
+    errors: { types: [ValidationError, NotFoundError, ConflictError] },
+    args: { input: t.arg({ type: MarkThreadReadInput, required: true }) },
+    resolve: (_root, { input }, ctx) => markThreadRead(ctx.services, requireViewer(ctx), input.threadId.id, { seq: input.seq }),
+  }),
+}));

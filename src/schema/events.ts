@@ -1,0 +1,72 @@
+import type { ViewerEventPayload } from '../services/thread-events.ts';
+import { builder } from './builder.ts';
+import { MessageRef, RunRef, RunStatusEnum } from './messages.ts';
+import { ThreadRef } from './threads.ts';
+import { UserRef } from './users.ts';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+
+type Of<T extends ViewerEventPayload['type']> = Extract<ViewerEventPayload, { type: T }>;
+
+export const ThreadEventRef = builder.interfaceRef<ViewerEventPayload>('ThreadEvent').implement({
+  description: 'Something that happened in a thread.',
+  fields: (t) => ({
+    thread: t.field({ type: ThreadRef, description: 'The thread.', resolve: (e) => e.thread }),
+    cursor: t.exposeString('cursor', {
+      description: 'Position of the last durable event delivered; resubscribe with `after: cursor` to resume.',
+    }),
+  }),
+});
+
+const isType =
+  <T extends ViewerEventPayload['type']>(type: T) =>
+  (value: unknown): boolean =>
+    typeof value === 'object' && value !== null && (value as { type?: string }).type === type;
+
+export const MessageEventRef = builder.objectRef<Of<'message'>>('MessageEvent').implement({
+  description: 'A message was created or changed state; carries the whole message. Durable: replayed on resume.',
+  interfaces: [ThreadEventRef],
+  isTypeOf: isType('message'),
+  fields: (t) => ({
+    message: t.field({ type: MessageRef, description: 'The message as it is now.', resolve: (e) => e.message }),
+    created: t.exposeBoolean('created', { description: 'True when the message is new, false when it changed.' }),
+    mentionsViewer: t.exposeBoolean('mentionsViewer', { description: 'The message @mentions the subscriber.' }),
+  }),
+});
+
+builder.objectRef<Of<'delta'>>('MessageDeltaEvent').implement({
+  description: 'More streamed text of a message: append `delta` at `offset`. Ephemeral: not replayed (the message body is).',
+  interfaces: [ThreadEventRef],
+  isTypeOf: isType('delta'),
+  fields: (t) => ({
+    messageId: t.id({ description: 'The message being written.', resolve: (e) => encodeGlobalID('Message', e.messageId) }),
+    delta: t.exposeString('delta', { description: 'The new text.' }),
+    offset: t.exposeInt('offset', { description: 'Where it goes in the body (characters).' }),
+  }),
+});
+
+builder.objectRef<Of<'run'>>('RunEvent').implement({
+  description: 'A teammate started, finished, failed or was cancelled ("typing" is a running run).',
+  interfaces: [ThreadEventRef],
+  isTypeOf: isType('run'),
+  fields: (t) => ({
+    run: t.field({ type: RunRef, description: 'The run.', resolve: (e) => e.runId }),
+    status: t.field({ type: RunStatusEnum, description: 'Its new status.', resolve: (e) => e.status as never }),
+  }),
+});
+
+builder.objectRef<Of<'read'>>('ReadEvent').implement({
+  description: "Someone's read position moved.",
+  interfaces: [ThreadEventRef],
+  isTypeOf: isType('read'),
+  fields: (t) => ({
+    user: t.field({ type: UserRef, description: 'Who read.', resolve: (e) => e.userId }),
+    seq: t.exposeInt('seq', { description: 'Seq of the last message they have read.' }),
+  }),
+});
+
+builder.objectRef<Of<'thread_created'>>('ThreadCreatedEvent').implement({
+  description: 'The subscriber was put in a new thread.',
+  interfaces: [ThreadEventRef],
+  isTypeOf: isType('thread_created'),
+  fields: () => ({}),
+});

@@ -1,0 +1,124 @@
+import { resolveCursorConnection } from '@pothos/plugin-relay';
+import { GraphQLError } from 'graphql';
+import { findVisibleMessages, lastMessagesOf, listMessages, type Message } from '../repositories/messages.ts';
+import { findVisibleRuns, type Run } from '../repositories/runs.ts';
+import { builder } from './builder.ts';
+import { TeammateRef } from './teammates.ts';
+import { batched, ThreadRef } from './threads.ts';
+import { UserRef } from './users.ts';
+
+export const AuthorKindEnum = builder.enumType('AuthorKind', {
+  description: 'Who wrote a message.',
+  values: {
+    USER: { value: 'user', description: 'A person.' },
+    TEAMMATE: { value: 'teammate', description: 'A teammate.' },
+    SYSTEM: { value: 'system', description: 'Tmates itself (e.g. "Sam joined the chat").' },
+  } as const,
+});
+
+export const MessageStatusEnum = builder.enumType('MessageStatus', {
+  description: 'Where a message stands; teammate replies stream before they complete.',
+  values: {
+    PENDING: { value: 'pending', description: 'Reserved for a reply that has not started.' },
+    STREAMING: { value: 'streaming', description: 'Being written; `body` holds the text so far.' },
+    COMPLETE: { value: 'complete', description: 'Finished.' },
+    FAILED: { value: 'failed', description: 'The reply could not be finished; see `error`.' },
+    CANCELLED: { value: 'cancelled', description: 'Stopped on request.' },
+  } as const,
+});
+
+export const RunStatusEnum = builder.enumType('RunStatus', {
+  description: 'Where a teammate\'s piece of work stands ("typing" is RUNNING).',
+  values: {
+    QUEUED: { value: 'queued', description: 'Waiting for a worker.' },
+    RUNNING: { value: 'running', description: 'Working on it.' },
+    SUCCEEDED: { value: 'succeeded', description: 'Done.' },
+    FAILED: { value: 'failed', description: 'Gave up; see `error`.' },
+    CANCELLED: { value: 'cancelled', description: 'Stopped on request.' },
+  } as const,
+});
+
+export const RunRef = builder.loadableNode('Run', {
+  description: 'One teammate working on one trigger (a message or a goal task).',
+  id: { resolve: (r: Run) => r.id },
+  sort: (r) => r.id,
+  load: (ids: string[], ctx) =>
+    ctx.viewer ? findVisibleRuns(ctx.db, ctx.viewer.org.id, ctx.viewer.user.id, ids) : Promise.resolve([]),
+  fields: (t) => ({
+    status: t.field({ type: RunStatusEnum, description: 'Where it stands.', resolve: (r) => r.status }),
+    thread: t.field({ type: ThreadRef, description: 'Where it works.', resolve: (r) => r.threadId }),
+    teammate: t.field({ type: TeammateRef, description: 'Who works.', resolve: (r) => r.teammateId }),
+    error: t.exposeString('error', { nullable: true, description: 'Why it failed, readable.' }),
+    model: t.exposeString('model', { nullable: true, description: 'Model used.' }),
+    attempt: t.exposeInt('attempt', { description: 'Attempts so far.' }),
+    promptTokens: t.exposeInt('promptTokens', { description: 'Prompt tokens spent.' }),
+    completionTokens: t.exposeInt('completionTokens', { description: 'Completion tokens spent.' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true, description: 'When work started.' }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true, description: 'When it ended.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was queued.' }),
+  }),
+});
+
+export const MessageRef = builder.loadableNode('Message', {
+  description: 'A message in a thread. `seq` orders a thread: it strictly increases with no gaps.',
+  id: { resolve: (m: Message) => m.id },
+  sort: (m) => m.id,
+  load: (ids: string[], ctx) =>
+    ctx.viewer ? findVisibleMessages(ctx.db, ctx.viewer.org.id, ctx.viewer.user.id, ids) : Promise.resolve([]),
+  fields: (t) => ({
+    seq: t.exposeInt('seq', { description: 'Position in the thread: 1, 2, 3…' }),
+    thread: t.field({ type: ThreadRef, description: 'The thread.', resolve: (m) => m.threadId }),
+    authorKind: t.field({ type: AuthorKindEnum, description: 'Person, teammate or system.', resolve: (m) => m.authorKind }),
+    authorUser: t.field({ type: UserRef, nullable: true, description: 'The person who wrote it.', resolve: (m) => m.authorUserId }),
+    authorTeammate: t.field({ type: TeammateRef, nullable: true, description: 'The teammate who wrote it.', resolve: (m) => m.authorTeammateId }),
+    body: t.exposeString('body', { description: 'Markdown text (so far, while streaming).' }),
+    status: t.field({ type: MessageStatusEnum, description: 'Streaming, complete, failed…', resolve: (m) => m.status }),
+    error: t.exposeString('error', { nullable: true, description: 'Why a reply failed, readable.' }),
+    clientMessageId: t.exposeString('clientMessageId', { nullable: true, description: 'Idempotency key the sender chose.' }),
+    run: t.field({ type: RunRef, nullable: true, description: 'The run that wrote it (teammate replies).', resolve: (m) => m.runId }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was posted.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
+  }),
+});
+
+function seqCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(cursor)) throw new GraphQLError('Invalid cursor', { extensions: { code: 'BAD_USER_INPUT' } });
+  return Number(cursor);
+}
+
+const lastMessageOf = batched<Message | null>((ctx, ids) => lastMessagesOf(ctx.db, ids), null);
+
+builder.objectFields(ThreadRef, (t) => ({
+  messages: t.connection({
+    type: MessageRef,
+    description: 'Messages in seq order. `last: 20` is the newest page; page back with `before`.',
+    resolve: (thread, args, ctx) =>
+      resolveCursorConnection<Promise<Message[]>>(
+        { args, toCursor: (m) => String(m.seq), defaultSize: 50, maxSize: 200 },
+        ({ after, before, limit, inverted }) =>
+          listMessages(ctx.db, thread.id, {
+            limit,
+            inverted,
+            afterSeq: seqCursor(after),
+            beforeSeq: seqCursor(before),
+          }),
+      ),
+  }),
+  lastMessage: t.field({
+    type: MessageRef,
+    nullable: true,
+    description: 'The newest message.',
+    resolve: (thread, _args, ctx) => lastMessageOf(ctx, thread.id),
+  }),
+  preview: t.string({
+    nullable: true,
+    description: 'The newest message, shortened to 160 characters.',
+    resolve: async (thread, _args, ctx) => {
+      const last = await lastMessageOf(ctx, thread.id);
+      if (!last) return null;
+      const text = last.body.replace(/\s+/g, ' ').trim();
+      return text.length > 160 ? `${text.slice(0, 159)}…` : text;
+    },
+  }),
+}));

@@ -1,0 +1,202 @@
+import { GraphQLError } from 'graphql';
+import { AsyncQueue } from '../realtime/async-queue.ts';
+import { topics, type BusEvent } from '../realtime/events.ts';
+import { findMessagesByIds, messagesChangedSince, type Message } from '../repositories/messages.ts';
+import { findThreadsOfMember, type Thread } from '../repositories/threads.ts';
+import type { AppServices } from '../server/context.ts';
+import type { Viewer } from './viewer.ts';
+
+/** What a `threadEvents` / `viewerEvents` subscriber receives (before GraphQL shapes it). */
+export type ThreadEventPayload =
+  | { type: 'message'; thread: Thread; cursor: string; message: Message; created: boolean; mentionsViewer: boolean }
+  | { type: 'delta'; thread: Thread; cursor: string; messageId: string; delta: string; offset: number }
+  | { type: 'read'; thread: Thread; cursor: string; userId: string; seq: number }
+  | { type: 'run'; thread: Thread; cursor: string; runId: string; status: string };
+
+export type ViewerEventPayload = ThreadEventPayload | { type: 'thread_created'; thread: Thread; cursor: string };
+
+const REPLAY_BATCH = 500;
+
+/**
+ * Loads each changed message once per process, however many local subscribers want it: one query
+ * per event fans out to thousands of subscriptions. Entries live a few seconds.
+ */
+const hydrated = new WeakMap<AppServices, Map<string, Promise<Message | undefined>>>();
+function hydrateMessage(services: AppServices, messageId: string, eventSeq: number): Promise<Message | undefined> {
+  let cache = hydrated.get(services);
+  if (!cache) hydrated.set(services, (cache = new Map()));
+  const key = `${messageId}:${eventSeq}`;
+  let entry = cache.get(key);
+  if (!entry) {
+    entry = findMessagesByIds(services.db, [messageId]).then(([m]) => m);
+    cache.set(key, entry);
+    const evict = setTimeout(() => cache.delete(key), 5_000);
+    evict.unref();
+  }
+  return entry;
+}
+
+function parseCursor(after: string | null | undefined): number | undefined {
+  if (after === null || after === undefined || after === '') return undefined;
+  if (!/^\d{1,15}$/.test(after)) throw new GraphQLError('Invalid cursor', { extensions: { code: 'BAD_USER_INPUT' } });
+  return Number(after);
+}
+
+export const notAMember = () =>
+  new GraphQLError('You are no longer a member of this thread', { extensions: { code: 'FORBIDDEN' } });
+
+/**
+ * `threadEvents(threadId, after)`: first every durable event after `after` (messages created or
+ * changed since, in order), then live events — no gap and no duplicate. The bus subscription
+ * starts before the database is read, every event goes through one ordered chain, and durable
+ * events are deduplicated by the thread's event position; a jump in positions (events lost while
+ * the bus reconnected) is repaired from the database.
+ */
+export async function subscribeThreadEvents(
+  services: AppServices,
+  viewer: Viewer,
+  threadId: string,
+  after: string | null | undefined,
+): Promise<AsyncQueue<ThreadEventPayload>> {
+  const afterSeq = parseCursor(after);
+  const { bus } = services;
+  const unsubscribers: Array<() => void> = [];
+  const queue = new AsyncQueue<ThreadEventPayload>(() => unsubscribers.forEach((u) => u()));
+  let current: Thread;
+  let lastSeq = 0;
+  const cursor = () => String(lastSeq);
+  // Events that arrive while the thread is being read wait behind this gate, then run in order.
+  let openGate: () => void = () => {};
+  let chain: Promise<void> = new Promise<void>((resolve) => (openGate = resolve));
+  const enqueue = (step: () => Promise<void>) => {
+    chain = chain.then(step).catch((error) => queue.end(error));
+  };
+
+  unsubscribers.push(bus.subscribe(topics.thread(threadId), (event) => enqueue(() => handle(event))));
+  unsubscribers.push(
+    bus.subscribe(topics.org(viewer.org.id), (event) => {
+      if (event.kind === 'org_member_removed' && event.userId === viewer.user.id) queue.end(notAMember());
+    }),
+  );
+  unsubscribers.push(bus.onReconnect(() => enqueue(() => replay())));
+
+  const [thread] = await findThreadsOfMember(services.db, viewer.org.id, viewer.user.id, [threadId]);
+  if (!thread) {
+    queue.end();
+    throw new GraphQLError('Thread not found', { extensions: { code: 'NOT_FOUND' } });
+  }
+  current = thread;
+  lastSeq = afterSeq ?? thread.lastEventSeq;
+
+  async function replay(): Promise<void> {
+    for (;;) {
+      const batch = await messagesChangedSince(services.db, threadId, lastSeq, REPLAY_BATCH);
+      for (const message of batch) {
+        lastSeq = message.eventSeq;
+        // A message never changed since its insert still has equal timestamps (one transaction).
+        const created = message.updatedAt.getTime() === message.createdAt.getTime();
+        queue.push({ type: 'message', thread: current, cursor: cursor(), message, created, mentionsViewer: false });
+      }
+      if (batch.length < REPLAY_BATCH) return;
+    }
+  }
+
+  async function handle(event: BusEvent): Promise<void> {
+    if (queue.closed) return;
+    switch (event.kind) {
+      case 'message': {
+        if (event.eventSeq <= lastSeq) return; // already delivered (replayed or seen)
+        if (event.eventSeq > lastSeq + 1) return replay(); // a gap: read what was missed, in order
+        const message = await hydrateMessage(services, event.messageId, event.eventSeq);
+        if (!message) return;
+        lastSeq = Math.max(event.eventSeq, message.eventSeq);
+        queue.push({
+          type: 'message',
+          thread: current,
+          cursor: cursor(),
+          message,
+          created: event.created,
+          mentionsViewer: event.mentions?.includes(viewer.user.id) ?? false,
+        });
+        return;
+      }
+      case 'delta':
+        queue.push({ type: 'delta', thread: current, cursor: cursor(), messageId: event.messageId, delta: event.delta, offset: event.offset });
+        return;
+      case 'read':
+        queue.push({ type: 'read', thread: current, cursor: cursor(), userId: event.userId, seq: event.seq });
+        return;
+      case 'run':
+        queue.push({ type: 'run', thread: current, cursor: cursor(), runId: event.runId, status: event.status });
+        return;
+      case 'thread': {
+        // Re-authorise on membership changes: a person removed from the thread stops receiving.
+        const [fresh] = await findThreadsOfMember(services.db, viewer.org.id, viewer.user.id, [threadId]);
+        if (!fresh) queue.end(notAMember());
+        else current = { ...fresh, lastEventSeq: Math.max(fresh.lastEventSeq, lastSeq) };
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  // Replay first (from the cursor); events that arrived meanwhile are queued behind the gate and
+  // run after it, deduplicated by position.
+  const replayed = afterSeq !== undefined ? replay() : Promise.resolve();
+  replayed.then(openGate, (error) => queue.end(error));
+  return queue;
+}
+
+/**
+ * `viewerEvents`: what concerns the signed-in person across the threads of their current
+ * organisation — new threads they are in, new messages in their threads (flagged when they are
+ * @mentioned). Live only; thread history is for `threadEvents`.
+ */
+export function subscribeViewerEvents(services: AppServices, viewer: Viewer): AsyncQueue<ViewerEventPayload> {
+  const unsubscribers: Array<() => void> = [];
+  const queue = new AsyncQueue<ViewerEventPayload>(() => unsubscribers.forEach((u) => u()));
+  const membership = new Map<string, Promise<Thread | undefined>>();
+  let chain: Promise<void> = Promise.resolve();
+
+  const threadIfMember = (threadId: string) => {
+    let entry = membership.get(threadId);
+    if (!entry) {
+      entry = findThreadsOfMember(services.db, viewer.org.id, viewer.user.id, [threadId]).then(([t]) => t);
+      membership.set(threadId, entry);
+    }
+    return entry;
+  };
+
+  async function handle(event: BusEvent): Promise<void> {
+    if (event.kind === 'org_member_removed') {
+      if (event.userId === viewer.user.id) queue.end(notAMember());
+      return;
+    }
+    if (event.kind === 'thread') {
+      membership.delete(event.threadId);
+      if (event.change !== 'created') return;
+      const thread = await threadIfMember(event.threadId);
+      if (thread) queue.push({ type: 'thread_created', thread, cursor: String(thread.lastEventSeq) });
+      return;
+    }
+    if (event.kind !== 'message' || !event.created) return;
+    const [thread, message] = await Promise.all([threadIfMember(event.threadId), hydrateMessage(services, event.messageId, event.eventSeq)]);
+    if (!thread || !message) return;
+    queue.push({
+      type: 'message',
+      thread,
+      cursor: String(event.eventSeq),
+      message,
+      created: true,
+      mentionsViewer: event.mentions?.includes(viewer.user.id) ?? false,
+    });
+  }
+
+  unsubscribers.push(
+    services.bus.subscribe(topics.org(viewer.org.id), (event) => {
+      chain = chain.then(() => handle(event)).catch((error) => queue.end(error));
+    }),
+  );
+  return queue;
+}

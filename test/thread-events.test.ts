@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUpUser, type TestUser } from './helpers/accounts.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { collect } from './helpers/subscriptions.ts';
+
+/** Two API processes on one database, like a scaled-out installation. */
+let db: TestDatabase;
+let a: TestServer;
+let b: TestServer;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  [a, b] = await Promise.all([startTestServer({ databaseUrl: db.url }), startTestServer({ databaseUrl: db.url })]);
+});
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  await db?.drop();
+});
+
+type Data = Record<string, any>;
+async function gql(user: TestUser, query: string, variables: Data = {}, on: TestServer = a): Promise<Data> {
+  const result = await on.gql<Data>(query, variables, { token: user.token });
+  if (result.errors) throw new Error(JSON.stringify(result.errors));
+  return result.data!;
+}
+
+const EVENTS = `subscription($id: ID!, $after: String) {
+  threadEvents(threadId: $id, after: $after) {
+    __typename cursor thread { id }
+    ... on MessageEvent { created mentionsViewer message { seq body authorKind } }
+    ... on ReadEvent { seq user { displayName } }
+  }
+}`;
+const SEND = `mutation($id: ID!, $body: String!) { sendMessage(input: { threadId: $id, body: $body }) { __typename ... on SendMessagePayload { message { seq } } } }`;
+
+async function teamChatOf(user: TestUser): Promise<string> {
+  const { threads } = await gql(user, '{ threads { edges { node { id isDefault } } } }');
+  return threads.edges.find((e: Data) => e.node.isDefault).node.id;
+}
+
+describe('threadEvents', () => {
+  it('delivers a message sent through another process, live', async () => {
+    const user = await signUpUser(a, 'Live');
+    const thread = await teamChatOf(user);
+    const sub = collect(a.wsClient({ token: user.token }), EVENTS, { id: thread });
+    await new Promise((r) => setTimeout(r, 200)); // let the subscription start
+    await gql(user, SEND, { id: thread, body: 'from process B' }, b);
+    const [event] = await sub.waitFor(1);
+    expect(event!.threadEvents).toMatchObject({
+      __typename: 'MessageEvent',
+      created: true,
+      thread: { id: thread },
+      message: { seq: 1, body: 'from process B', authorKind: 'USER' },
+    });
+    sub.stop();
+  });
+
+  it('resumes after a disconnect: exactly the missed messages, in order, then live ones', async () => {
+    const user = await signUpUser(a, 'Resume');
+    const thread = await teamChatOf(user);
+    const first = collect(a.wsClient({ token: user.token }), EVENTS, { id: thread });
+    await new Promise((r) => setTimeout(r, 200));
+    await gql(user, SEND, { id: thread, body: 'before' });
+    const [seen] = await first.waitFor(1);
+    first.stop();
+    const cursor = seen!.threadEvents.cursor as string;
+
+    for (let i = 1; i <= 50; i += 1) await gql(user, SEND, { id: thread, body: `missed ${i}` }, i % 2 ? a : b);
+    const resumed = collect(b.wsClient({ token: user.token }), EVENTS, { id: thread, after: cursor });
+    await resumed.waitFor(50);
+    await gql(user, SEND, { id: thread, body: 'live after resume' }, a);
+    const events = await resumed.waitFor(51);
+    await new Promise((r) => setTimeout(r, 300)); // nothing extra may follow
+    const bodies = resumed.events.map((e: Data) => e.threadEvents.message.body);
+    expect(bodies).toEqual([...Array.from({ length: 50 }, (_, i) => `missed ${i + 1}`), 'live after resume']);
+    const cursors = events.map((e: Data) => Number(e.threadEvents.cursor));
+    expect(cursors).toEqual([...cursors].sort((x, y) => x - y));
+    resumed.stop();
+  });
+
+  it('loses nothing sent while the subscription is being set up', async () => {
+    const user = await signUpUser(a, 'Race');
+    const thread = await teamChatOf(user);
+    const { thread: t } = await gql(user, 'query($id: ID!) { thread(id: $id) { eventCursor } }', { id: thread });
+    const sending = (async () => {
+      for (let i = 0; i < 30; i += 1) await gql(user, SEND, { id: thread, body: `race ${i}` }, b);
+    })();
+    const sub = collect(a.wsClient({ token: user.token }), EVENTS, { id: thread, after: t.eventCursor });
+    await sending;
+    await sub.waitFor(30);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sub.events.map((e: Data) => e.threadEvents.message.body)).toEqual(Array.from({ length: 30 }, (_, i) => `race ${i}`));
+    sub.stop();
+  });
+
+  it('streams over server-sent events too', async () => {
+    const user = await signUpUser(a, 'Sse');
+    const thread = await teamChatOf(user);
+    const controller = new AbortController();
+    const response = await fetch(a.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${user.token}` },
+      body: JSON.stringify({ query: EVENTS, variables: { id: thread } }),
+      signal: controller.signal,
+    });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = response.body!.getReader();
+    await new Promise((r) => setTimeout(r, 200));
+    await gql(user, SEND, { id: thread, body: 'over SSE' }, b);
+    let text = '';
+    while (!text.includes('over SSE')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text).toContain('"body":"over SSE"');
+    controller.abort();
+  });
+
+  it('reports read positions', async () => {
+    const user = await signUpUser(a, 'Marker');
+    const thread = await teamChatOf(user);
+    await gql(user, SEND, { id: thread, body: 'read me' });
+    const sub = collect(b.wsClient({ token: user.token }), EVENTS, { id: thread });
+    await new Promise((r) => setTimeout(r, 200));
+    await gql(user, 'mutation($id: ID!) { markThreadRead(input: { threadId: $id, seq: 1 }) { __typename } }', { id: thread });
+    const [event] = await sub.waitFor(1);
+    expect(event!.threadEvents).toMatchObject({ __typename: 'ReadEvent', seq: 1, user: { displayName: 'Marker' } });
+    sub.stop();
+  });
+});
+
+describe('authorisation of subscriptions', () => {
+  it('a person of another organisation cannot subscribe to a thread: an error and no events', async () => {
+    const owner = await signUpUser(a, 'Owner');
+    const outsider = await signUpUser(a, 'Outsider');
+    const thread = await teamChatOf(owner);
+    const sub = collect(a.wsClient({ token: outsider.token }), EVENTS, { id: thread });
+    await sub.ended();
+    expect(JSON.stringify(sub.errors)).toContain('Thread not found');
+    await gql(owner, SEND, { id: thread, body: 'secret' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sub.events).toEqual([]);
+  });
+
+  it('a person removed from a thread stops receiving from it', async () => {
+    const owner = await signUpUser(a, 'Host');
+    const guest = await signUpUser(a, 'Guest');
+    const org = (await gql(owner, 'mutation { createOrg(input: { name: "Hosted" }) { ... on OrgPayload { org { id } } } }')).createOrg.org.id;
+    const asOwner = (q: string, v: Data = {}) => a.gql<Data>(q, v, { token: owner.token, headers: { 'x-tmates-org': org } });
+    const invite = await asOwner('mutation($e: String!) { inviteMember(input: { email: $e }) { ... on InviteMemberPayload { token } } }', { e: guest.email });
+    await gql(guest, 'mutation($t: String!) { acceptInvitation(input: { token: $t }) { __typename } }', { t: invite.data!.inviteMember.token });
+    const hired = await asOwner('mutation { hireTeammate(input: { catalogKey: "writer" }) { ... on Teammate { id } } }');
+    const members = await asOwner('{ viewer { currentOrg { members { edges { node { user { id displayName } } } } } } }');
+    const guestId = members.data!.viewer.currentOrg.members.edges.find((e: Data) => e.node.user.displayName === 'Guest').node.user.id;
+    const created = await asOwner(
+      'mutation($t: [ID!]!, $u: [ID!]) { createThread(input: { kind: TEAM, teammateIds: $t, userIds: $u, title: "Plans" }) { ... on CreateThreadPayload { thread { id } } } }',
+      { t: [hired.data!.hireTeammate.id], u: [guestId] },
+    );
+    const thread = created.data!.createThread.thread.id;
+    const sub = collect(b.wsClient({ token: guest.token, org }), EVENTS, { id: thread });
+    await new Promise((r) => setTimeout(r, 200));
+    await asOwner('mutation($id: ID!) { sendMessage(input: { threadId: $id, body: "welcome" }) { __typename } }', { id: thread });
+    await sub.waitFor(1);
+    const removed = await asOwner('mutation($id: ID!, $u: [ID!]) { updateThread(input: { threadId: $id, removeUserIds: $u }) { __typename ... on Error { message } } }', { id: thread, u: [guestId] });
+    expect(removed.errors ?? removed.data).toEqual({ updateThread: { __typename: 'Thread' } });
+    await sub.ended();
+    expect(JSON.stringify(sub.errors)).toContain('no longer a member');
+    await asOwner('mutation($id: ID!) { sendMessage(input: { threadId: $id, body: "after removal" }) { __typename } }', { id: thread });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sub.events.map((e: Data) => e.threadEvents.message?.body)).toEqual(['welcome']);
+  });
+});
+
+describe('viewerEvents', () => {
+  it('tells a person about new threads and new messages across their threads, flagging mentions', async () => {
+    const owner = await signUpUser(a, 'Ada Lovelace');
+    const colleague = await signUpUser(a, 'Charles');
+    const org = (await gql(owner, 'mutation { createOrg(input: { name: "Engine" }) { ... on OrgPayload { org { id } } } }')).createOrg.org.id;
+    const asOwner = (q: string, v: Data = {}) => a.gql<Data>(q, v, { token: owner.token, headers: { 'x-tmates-org': org } });
+    const invite = await asOwner('mutation($e: String!) { inviteMember(input: { email: $e }) { ... on InviteMemberPayload { token } } }', { e: colleague.email });
+    await gql(colleague, 'mutation($t: String!) { acceptInvitation(input: { token: $t }) { __typename } }', { t: invite.data!.inviteMember.token });
+    const chat = (await asOwner('{ threads { edges { node { id isDefault } } } }')).data!.threads.edges.find((e: Data) => e.node.isDefault).node.id;
+
+    const sub = collect(b.wsClient({ token: colleague.token, org }), `subscription { viewerEvents { __typename thread { id title } ... on MessageEvent { mentionsViewer message { body } } } }`);
+    await new Promise((r) => setTimeout(r, 200));
+    await asOwner('mutation($id: ID!) { sendMessage(input: { threadId: $id, body: "@Charles can you check the gears?" }) { __typename } }', { id: chat });
+    await asOwner('mutation($id: ID!) { sendMessage(input: { threadId: $id, body: "no mention here" }) { __typename } }', { id: chat });
+    const hired = await asOwner('mutation { hireTeammate(input: { catalogKey: "analyst" }) { ... on Teammate { id } } }');
+    const members = await asOwner('{ viewer { currentOrg { members { edges { node { user { id displayName } } } } } } }');
+    const charlesId = members.data!.viewer.currentOrg.members.edges.find((e: Data) => e.node.user.displayName === 'Charles').node.user.id;
+    await asOwner(
+      'mutation($t: [ID!]!, $u: [ID!]) { createThread(input: { kind: TEAM, teammateIds: $t, userIds: $u, title: "Numbers" }) { __typename } }',
+      { t: [hired.data!.hireTeammate.id], u: [charlesId] },
+    );
+    const events = await sub.waitFor(4);
+    expect(events.slice(0, 2).map((e: Data) => e.viewerEvents)).toEqual([
+      { __typename: 'MessageEvent', thread: { id: chat, title: 'Team chat' }, mentionsViewer: true, message: { body: '@Charles can you check the gears?' } },
+      { __typename: 'MessageEvent', thread: { id: chat, title: 'Team chat' }, mentionsViewer: false, message: { body: 'no mention here' } },
+    ]);
+    expect(events[2]!.viewerEvents.message.body).toMatch(/joined the chat$/);
+    expect(events[3]!.viewerEvents).toEqual({ __typename: 'ThreadCreatedEvent', thread: expect.objectContaining({ title: 'Numbers' }) });
+    sub.stop();
+  });
+});
