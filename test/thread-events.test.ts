@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpUser, type TestUser } from './helpers/accounts.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
@@ -200,6 +201,25 @@ describe('viewerEvents', () => {
     ]);
     expect(events[2]!.viewerEvents.message.body).toMatch(/joined the chat$/);
     expect(events[3]!.viewerEvents).toEqual({ __typename: 'ThreadCreatedEvent', thread: expect.objectContaining({ title: 'Numbers' }) });
+    sub.stop();
+  });
+});
+
+describe('event relay', () => {
+  it('reconnects after losing its database connection and replays what subscribers missed', async () => {
+    const user = await signUpUser(a, 'Outage');
+    const thread = await teamChatOf(user);
+    const sub = collect(a.wsClient({ token: user.token }), EVENTS, { id: thread });
+    await new Promise((r) => setTimeout(r, 200));
+    await gql(user, SEND, { id: thread, body: 'before the outage' }, b);
+    await sub.waitFor(1);
+    // Kill every listening connection (as a database restart would), then write while they are down.
+    await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'tmates-listener'`.execute(a.app.services.db);
+    await gql(user, SEND, { id: thread, body: 'during the outage' }, b);
+    await gql(user, SEND, { id: thread, body: 'after the outage' }, b);
+    await sub.waitFor(3);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sub.events.map((e: Data) => e.threadEvents.message.body)).toEqual(['before the outage', 'during the outage', 'after the outage']);
     sub.stop();
   });
 });
