@@ -12,9 +12,9 @@ export interface RunningProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
 }
 
-/** Spawns `tmates …` as a real child process with a clean environment plus `env`. */
+/** Spawns `tmates …` as a real child process with a clean environment plus `env` (NODE_ARGS: extra node flags, e.g. --cpu-prof). */
 export function spawnTmates(args: string[], env: Record<string, string>, cwd?: string): RunningProcess {
-  const child = spawn(process.execPath, [tmatesBin, ...args], {
+  const child = spawn(process.execPath, [...(env.NODE_ARGS ? env.NODE_ARGS.split(' ') : []), tmatesBin, ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
