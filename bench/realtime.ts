@@ -3,8 +3,8 @@
  * processes on it, then measures, with real WebSocket clients speaking graphql-transport-ws:
  *   1. sendMessage → subscriber latency, subscriber on the same process and on the other one;
  *   2. fan-out of one message to N concurrent subscriptions (one socket each): time until the
- *      last subscriber has it, for N = 1,000 / 5,000 / 7,500 / 10,000, and server memory per idle
- *      subscription;
+ *      last subscriber has it, for N = 1,000 / 5,000 / 7,500 / 10,000 (sent through B, subscribers on A),
+ *      and server memory per idle subscription (measured on B before any fan-out);
  *   3. the same fan-out from a bare `ws` server broadcasting a payload of the same size (baseline).
  * Options: --latency-samples 200 --fanout 1000,5000,7500,10000 --events 10
  */
@@ -130,12 +130,21 @@ async function main() {
       JSON.stringify({ id: '1', type: 'next', payload: { data: { threadEvents: { __typename: 'MessageEvent', cursor: '123', message: { id: 'TWVzc2FnZTo5ZjRmYjE4Zi0wN2ZiLTRiZTMtOTc5Ny0wNjk0ZDgzMzdhZTE=', seq: 123, body, status: 'COMPLETE', authorKind: 'USER', createdAt: new Date().toISOString() } } } } }),
     );
 
+    // Memory per idle subscription, on process B, which has held no subscriptions yet.
+    {
+      const n = Math.max(...FANOUT.filter((x) => x <= 5000), 1000);
+      const rssBefore = rssKb(servers[1]!.child.pid!);
+      const idle = await openMany(n, () => subscriber(urlB.replace('http', 'ws'), token, threadId, () => {}));
+      await sleep(2000);
+      const perSubKb = (rssKb(servers[1]!.child.pid!) - rssBefore) / n;
+      console.log(`memory: ${perSubKb.toFixed(1)} kB of server RSS per idle subscription (${n} sockets, one subscription each)`);
+      await closeAll(idle);
+    }
+
     for (const n of FANOUT) {
       let received = 0;
-      const rssBefore = rssKb(servers[0]!.child.pid!);
       const sockets = await openMany(n, () => subscriber(wsA, token, threadId, () => (received += 1)));
       await sleep(1500);
-      const perSubKb = (rssKb(servers[0]!.child.pid!) - rssBefore) / n;
       const lastTimes: number[] = [];
       for (let e = 0; e < EVENTS; e += 1) {
         received = 0;
@@ -174,8 +183,7 @@ async function main() {
       rawTimes.sort((x, y) => x - y);
       console.log(
         `fan-out ${String(n).padStart(6)} subscriptions: last receives p50 ${fmt(percentile(lastTimes, 50))}  p95 ${fmt(percentile(lastTimes, 95))}` +
-          `  | raw ws baseline p50 ${fmt(percentile(rawTimes, 50))}  p95 ${fmt(percentile(rawTimes, 95))}` +
-          `  | server memory ${perSubKb.toFixed(1)} kB per idle subscription`,
+          `  | raw ws baseline p50 ${fmt(percentile(rawTimes, 50))}  p95 ${fmt(percentile(rawTimes, 95))}`,
       );
       await sleep(1000);
     }

@@ -6,12 +6,21 @@ import type { Transport } from './transport.ts';
 export type Listener = (event: BusEvent) => void;
 
 /**
+ * Enriches an event once per process before any listener sees it (e.g. loads the changed message
+ * for every local subscriber at once); returns undefined when there is nothing to do.
+ */
+export type Preparer = (event: BusEvent, bus: EventBus) => Promise<void> | undefined;
+
+/**
  * The process's end of the event bus: publishes through the transport, receives every event from
  * it (its own included) and fans each one out, once, to the local listeners of its topics.
  */
 export class EventBus {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly reconnectListeners = new Set<() => void>();
+  private preparer: Preparer | undefined;
+  /** Dispatches waiting behind an event still being prepared (events stay in arrival order). */
+  private tail: Promise<void> | undefined;
 
   constructor(
     readonly transport: Transport,
@@ -28,7 +37,7 @@ export class EventBus {
           this.logger.warn({ payload: payload.slice(0, 200) }, 'ignored a malformed bus event');
           return;
         }
-        this.dispatch(event);
+        this.receive(event);
       },
       onReconnect: () => {
         for (const listener of this.reconnectListeners) listener();
@@ -38,6 +47,31 @@ export class EventBus {
 
   stop(): Promise<void> {
     return this.transport.stop();
+  }
+
+  setPreparer(preparer: Preparer): void {
+    this.preparer = preparer;
+  }
+
+  /** Whether any local listener would receive this event. */
+  hasListeners(event: BusEvent): boolean {
+    return topicsOf(event).some((topic) => this.listeners.has(topic));
+  }
+
+  private receive(event: BusEvent): void {
+    const preparing = this.hasListeners(event) ? this.preparer?.(event, this) : undefined;
+    if (!preparing && !this.tail) {
+      this.dispatch(event);
+      return;
+    }
+    const tail: Promise<void> = (this.tail ?? Promise.resolve())
+      .then(() => preparing)
+      .catch((error) => this.logger.warn({ err: error, kind: event.kind }, 'preparing an event failed; listeners load it themselves'))
+      .then(() => this.dispatch(event));
+    this.tail = tail;
+    void tail.then(() => {
+      if (this.tail === tail) this.tail = undefined;
+    });
   }
 
   private dispatch(event: BusEvent): void {

@@ -131,6 +131,21 @@ export async function findThreadsOfMember(db: Executor, orgId: string, userId: s
   return rows.map(toThread);
 }
 
+/** Locks a thread (one round trip) if it is in `orgId` and `userId` is a member; else undefined. */
+export async function lockThreadOfMember(db: Executor, orgId: string, userId: string, threadId: string): Promise<Thread | undefined> {
+  const row = await db
+    .selectFrom('threads')
+    .select(columns)
+    .where('threads.id', '=', threadId)
+    .where('threads.org_id', '=', orgId)
+    .where((eb) =>
+      eb.exists(eb.selectFrom('thread_members').select('id').whereRef('thread_id', '=', 'threads.id').where('user_id', '=', userId)),
+    )
+    .forUpdate()
+    .executeTakeFirst();
+  return row && toThread(row);
+}
+
 export async function lockThread(db: Executor, threadId: string): Promise<Thread | undefined> {
   const row = await db.selectFrom('threads').select(columns).where('threads.id', '=', threadId).forUpdate().executeTakeFirst();
   return row && toThread(row);

@@ -36,6 +36,21 @@ function hydrateMessage(services: AppServices, messageId: string, eventSeq: numb
   return entry;
 }
 
+/** A message event with its message loaded once for the whole process (see EventBus.setPreparer). */
+type PreparedMessageEvent = Extract<BusEvent, { kind: 'message' }> & { message?: Message };
+
+const prepared = new WeakSet<AppServices>();
+function ensurePreparer(services: AppServices): void {
+  if (prepared.has(services)) return;
+  prepared.add(services);
+  services.bus.setPreparer((event) => {
+    if (event.kind !== 'message') return undefined;
+    return hydrateMessage(services, event.messageId, event.eventSeq).then((message) => {
+      (event as PreparedMessageEvent).message = message;
+    });
+  });
+}
+
 function parseCursor(after: string | null | undefined): number | undefined {
   if (after === null || after === undefined || after === '') return undefined;
   if (!/^\d{1,15}$/.test(after)) throw new GraphQLError('Invalid cursor', { extensions: { code: 'BAD_USER_INPUT' } });
@@ -59,6 +74,7 @@ export async function subscribeThreadEvents(
   after: string | null | undefined,
 ): Promise<AsyncQueue<ThreadEventPayload>> {
   const afterSeq = parseCursor(after);
+  ensurePreparer(services);
   const { bus } = services;
   const unsubscribers: Array<() => void> = [];
   const queue = new AsyncQueue<ThreadEventPayload>(() => unsubscribers.forEach((u) => u()));
@@ -101,23 +117,26 @@ export async function subscribeThreadEvents(
     }
   }
 
+  function pushMessage(event: PreparedMessageEvent, message: Message): void {
+    lastSeq = Math.max(event.eventSeq, message.eventSeq);
+    queue.push({
+      type: 'message',
+      thread: current,
+      cursor: cursor(),
+      message,
+      created: event.created,
+      mentionsViewer: event.mentions?.includes(viewer.user.id) ?? false,
+    });
+  }
+
   async function handle(event: BusEvent): Promise<void> {
     if (queue.closed) return;
     switch (event.kind) {
       case 'message': {
         if (event.eventSeq <= lastSeq) return; // already delivered (replayed or seen)
         if (event.eventSeq > lastSeq + 1) return replay(); // a gap: read what was missed, in order
-        const message = await hydrateMessage(services, event.messageId, event.eventSeq);
-        if (!message) return;
-        lastSeq = Math.max(event.eventSeq, message.eventSeq);
-        queue.push({
-          type: 'message',
-          thread: current,
-          cursor: cursor(),
-          message,
-          created: event.created,
-          mentionsViewer: event.mentions?.includes(viewer.user.id) ?? false,
-        });
+        const message = (event as PreparedMessageEvent).message ?? (await hydrateMessage(services, event.messageId, event.eventSeq));
+        if (message) pushMessage(event, message);
         return;
       }
       case 'delta':
@@ -154,6 +173,7 @@ export async function subscribeThreadEvents(
  * @mentioned). Live only; thread history is for `threadEvents`.
  */
 export function subscribeViewerEvents(services: AppServices, viewer: Viewer): AsyncQueue<ViewerEventPayload> {
+  ensurePreparer(services);
   const unsubscribers: Array<() => void> = [];
   const queue = new AsyncQueue<ViewerEventPayload>(() => unsubscribers.forEach((u) => u()));
   const membership = new Map<string, Promise<Thread | undefined>>();
@@ -181,8 +201,10 @@ export function subscribeViewerEvents(services: AppServices, viewer: Viewer): As
       return;
     }
     if (event.kind !== 'message' || !event.created) return;
-    const [thread, message] = await Promise.all([threadIfMember(event.threadId), hydrateMessage(services, event.messageId, event.eventSeq)]);
-    if (!thread || !message) return;
+    const thread = await threadIfMember(event.threadId);
+    if (!thread) return;
+    const message = (event as PreparedMessageEvent).message ?? (await hydrateMessage(services, event.messageId, event.eventSeq));
+    if (!message) return;
     queue.push({
       type: 'message',
       thread,

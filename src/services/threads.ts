@@ -15,6 +15,7 @@ import {
   findThreadsOfMember,
   insertThread,
   lockThread,
+  lockThreadOfMember,
   membersOfThreads,
   removeThreadMembers,
   removeUserFromOrgThreads,
@@ -40,8 +41,7 @@ export async function visibleThread(services: AppServices, viewer: Viewer, threa
 
 /** Locks a thread the viewer may write to (member, current organisation) for the rest of `trx`. */
 async function lockVisibleThread(trx: Executor, viewer: Viewer, threadId: string): Promise<Thread> {
-  const [visible] = await findThreadsOfMember(trx, viewer.org.id, viewer.user.id, [threadId]);
-  const thread = visible && (await lockThread(trx, visible.id));
+  const thread = await lockThreadOfMember(trx, viewer.org.id, viewer.user.id, threadId);
   if (!thread) throw new NotFoundError('Thread');
   return thread;
 }
@@ -251,6 +251,16 @@ const sendMessageSchema = z.object({
   fileIds: z.array(z.string()).max(20, 'at most 20 files').default([]),
 });
 
+function otherPeople(trx: Executor, threadId: string, userId: string) {
+  return trx
+    .selectFrom('thread_members')
+    .innerJoin('users', 'users.id', 'thread_members.user_id')
+    .select(['users.id', 'users.display_name as displayName'])
+    .where('thread_members.thread_id', '=', threadId)
+    .where('users.id', '!=', userId)
+    .execute();
+}
+
 /** Finds @mentions of people in the thread: "@Ada" or "@Ada Lovelace" (case-insensitive). */
 function mentionedUsers(body: string, people: Array<{ id: string; displayName: string }>): string[] {
   const lower = body.toLowerCase();
@@ -297,14 +307,7 @@ export async function sendMessage(
       body: values.body,
       clientMessageId: values.clientMessageId ?? null,
     });
-    const people = await trx
-      .selectFrom('thread_members')
-      .innerJoin('users', 'users.id', 'thread_members.user_id')
-      .select(['users.id', 'users.display_name as displayName'])
-      .where('thread_members.thread_id', '=', thread.id)
-      .where('users.id', '!=', viewer.user.id)
-      .execute();
-    const mentions = values.body.includes('@') ? mentionedUsers(values.body, people) : [];
+    const mentions = values.body.includes('@') ? mentionedUsers(values.body, await otherPeople(trx, thread.id, viewer.user.id)) : [];
     await emit({ kind: 'message', orgId: thread.orgId, threadId: thread.id, messageId: message.id, eventSeq, created: true, mentions });
     return { message, created: true };
   });
