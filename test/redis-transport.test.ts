@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, it, expect, afterAll } from 'vitest';
 import { createLogger } from '../src/logger.ts';
 import { RedisTransport } from '../src/realtime/redis-transport.ts';
 import { signUpUser } from './helpers/accounts.ts';
@@ -25,44 +25,77 @@ const reachable = await (async () => {
 })();
 
 const logger = createLogger('silent');
+// Parallel runs against the same Redis must not see each other's events.
+const channel = `tmates-test-${randomBytes(4).toString('hex')}`;
 const toStop: Array<{ stop(): Promise<void> }> = [];
 afterAll(async () => {
-  for (const t of toStop) await t.stop();
+  await Promise.all(toStop.map((t) => t.stop()));
 });
 
-describe.skipIf(!reachable)('Redis transport', () => {
-  it('delivers to every process in order, and reports a reconnection after the connection is killed', async () => {
-    const channel = `tmates-test-${randomBytes(4).toString('hex')}`;
-    const received = { a: [] as string[], b: [] as string[] };
-    let reconnects = 0;
-    const a = new RedisTransport({ url, logger, channel });
-    const b = new RedisTransport({ url, logger, channel });
-    toStop.push(a, b);
-    await a.start({ onMessage: (p) => received.a.push(p), onReconnect: () => {} });
-    await b.start({ onMessage: (p) => received.b.push(p), onReconnect: () => (reconnects += 1) });
-    expect(await a.publishInTransaction()).toBe(false);
-    await a.publish(['1', '2', '3']);
-    await poll(() => received.b.length === 3 && received.a.length === 3);
-    expect(received.b).toEqual(['1', '2', '3']);
+/** A started transport that records what it receives, like one server process. */
+async function startProcess() {
+  const transport = new RedisTransport({ url, logger, channel });
+  toStop.push(transport);
+  const state = { transport, received: [] as string[], reconnects: 0 };
+  await transport.start({ onMessage: (p) => state.received.push(p), onReconnect: () => (state.reconnects += 1) });
+  return state;
+}
 
-    const admin = new Redis(url);
-    const clients = String(await admin.call('CLIENT', 'LIST'));
-    const ids = clients
-      .split('\n')
-      .filter((line) => line.includes('name=tmates-subscriber') && line.includes(`sub=1`))
-      .map((line) => /id=(\d+)/.exec(line)![1]!);
-    for (const id of ids) await admin.call('CLIENT', 'KILL', 'ID', id);
-    admin.disconnect();
-    await poll(() => reconnects >= 1);
-    await a.publish(['after']);
-    await poll(() => received.b.includes('after'));
+describe.skipIf(!reachable)('Redis transport', () => {
+  it('delivers every payload to every process, the publisher included, in order', async () => {
+    const a = await startProcess();
+    const b = await startProcess();
+    await a.transport.publish(['one']);
+    await poll(() => a.received.length >= 1 && b.received.length >= 1, 5_000);
+    expect(a.received).toEqual(['one']);
+    expect(b.received).toEqual(['one']);
+
+    const many = Array.from({ length: 20 }, (_, i) => `event-${i}`);
+    await b.transport.publish(many);
+    await poll(() => a.received.length >= 21 && b.received.length >= 21, 5_000);
+    expect(a.received).toEqual(['one', ...many]);
+    expect(b.received).toEqual(['one', ...many]);
+    expect(a.reconnects + b.reconnects).toBe(0);
   });
 
-  it('refuses to start against an unreachable Redis, quickly', async () => {
+  it('cannot publish inside a database transaction', async () => {
+    const t = new RedisTransport({ url, logger, channel });
+    toStop.push(t);
+    expect(await t.publishInTransaction()).toBe(false);
+  });
+
+  it('reports exactly one reconnection after its subscriber is killed, and still receives', async () => {
+    const a = await startProcess();
+    const b = await startProcess();
+    const admin = new Redis(url);
+    toStop.push({ stop: () => admin.quit().then(() => undefined) });
+    const ids = String(await admin.call('CLIENT', 'LIST'))
+      .split('\n')
+      .filter((line) => line.includes(` name=${b.transport.subscriberName} `))
+      .map((line) => /\bid=(\d+)/.exec(line)?.[1]);
+    expect(ids).toHaveLength(1);
+    await admin.call('CLIENT', 'KILL', 'ID', ids[0]!);
+
+    await poll(() => b.reconnects >= 1, 10_000);
+    await a.transport.publish(['after']);
+    await poll(() => b.received.includes('after') && a.received.includes('after'), 5_000);
+    expect(b.received).toEqual(['after']);
+    expect(b.reconnects).toBe(1);
+    expect(a.reconnects).toBe(0);
+  });
+
+  it('refuses to start against an unreachable Redis within a few seconds', async () => {
     const t = new RedisTransport({ url: 'redis://127.0.0.1:1', logger });
     const started = Date.now();
-    await expect(t.start({ onMessage: () => {}, onReconnect: () => {} })).rejects.toThrow(/cannot connect to Redis/);
+    const error = await t.start({ onMessage: () => {}, onReconnect: () => {} }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/cannot connect to Redis at 127\.0\.0\.1:1/);
     expect(Date.now() - started).toBeLessThan(6_000);
+    await t.stop();
+    await t.stop();
   });
 
   it('carries thread events between two API processes when REDIS_URL is set', async () => {
@@ -74,8 +107,9 @@ describe.skipIf(!reachable)('Redis transport', () => {
       const user = await signUpUser(a, 'Redis');
       const threads = await a.gql<any>('{ threads { edges { node { id isDefault } } } }', {}, { token: user.token });
       const thread = threads.data.threads.edges.find((e: any) => e.node.isDefault).node.id;
+      const listening = a.app.services.bus.listenerCount();
       const sub = collect(a.wsClient({ token: user.token }), 'subscription($id: ID!) { threadEvents(threadId: $id) { ... on MessageEvent { message { body } } } }', { id: thread });
-      await new Promise((r) => setTimeout(r, 200));
+      await poll(() => a.app.services.bus.listenerCount() > listening, 5_000);
       await b.gql('mutation($id: ID!) { sendMessage(input: { threadId: $id, body: "via redis" }) { __typename } }', { id: thread }, { token: user.token });
       const [event] = await sub.waitFor(1);
       expect(event).toEqual({ threadEvents: { message: { body: 'via redis' } } });
