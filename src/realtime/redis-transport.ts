@@ -91,6 +91,7 @@ export class RedisTransport implements Transport {
 
   private async resubscribe(): Promise<void> {
     try {
+      await this.subscriber.subscribe(this.channel);
     } catch {
       return; // the connection dropped again; the next 'ready' retries
     }
