@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpUser, type TestUser } from './helpers/accounts.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
-import { collect } from './helpers/subscriptions.ts';
+import { collect, poll } from './helpers/subscriptions.ts';
 
 /** Two API processes on one database, like a scaled-out installation. */
 let db: TestDatabase;
@@ -77,6 +77,8 @@ describe('threadEvents', () => {
     const cursors = events.map((e: Data) => Number(e.threadEvents.cursor));
     expect(cursors).toEqual([...cursors].sort((x, y) => x - y));
     resumed.stop();
+    // Unsubscribing releases the bus listeners (no leak per subscription).
+    await poll(() => b.app.services.bus.listenerCount() === 0);
   });
 
   it('loses nothing sent while the subscription is being set up', async () => {
