@@ -1,0 +1,130 @@
+import OpenAI, { APIError, APIUserAbortError, AzureOpenAI } from 'openai';
+import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import { ProviderError, type CompletionRequest, type ModelProvider, type StreamEvent, type ToolCall } from './types.ts';
+
+export interface OpenAIProviderOptions {
+  apiKey: string;
+  /** Any OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter); default api.openai.com. */
+  baseUrl?: string;
+  /** Azure OpenAI instead: endpoint, API version and (optionally) a deployment. */
+  azure?: { endpoint: string; apiVersion?: string; deployment?: string };
+  /** Retries of 408/409/429/5xx and connection errors, with the SDK's exponential backoff. */
+  maxRetries?: number;
+  /** Per-request timeout in milliseconds (the SDK retries timeouts too). */
+  timeoutMs?: number;
+}
+
+function toOpenAIMessages(messages: CompletionRequest['messages']): ChatCompletionMessageParam[] {
+  return messages.map((m): ChatCompletionMessageParam => {
+    switch (m.role) {
+      case 'system':
+        return { role: 'system', content: m.content };
+      case 'user':
+        return { role: 'user', content: m.content, ...(m.name ? { name: m.name } : {}) };
+      case 'assistant':
+        return {
+          role: 'assistant',
+          content: m.content,
+          ...(m.toolCalls?.length
+            ? { tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) }
+            : {}),
+        };
+      case 'tool':
+        return { role: 'tool', tool_call_id: m.toolCallId, content: m.content };
+    }
+  });
+}
+
+const FINISH = new Set(['stop', 'tool_calls', 'length', 'content_filter']);
+
+function readable(error: unknown): ProviderError {
+  if (error instanceof APIError) {
+    const status = error.status;
+    const what =
+      status === 429
+        ? 'The model service is rate-limiting or out of quota'
+        : status !== undefined && status >= 500
+          ? 'The model service is unavailable'
+          : status === 401 || status === 403
+            ? 'The model service refused the API key'
+            : status === 404
+              ? 'The model was not found at the model service'
+              : 'The model service rejected the request';
+    return new ProviderError(`${what} (${status ?? 'no status'}): ${error.message}`, status);
+  }
+  return new ProviderError(`Could not reach the model service: ${(error as Error).message}`);
+}
+
+/**
+ * OpenAI Chat Completions over the official SDK, streaming. Tool-call fragments are assembled by
+ * index; usage comes from the final chunk (`stream_options.include_usage`). Retries and backoff are
+ * the SDK's; aborting the signal aborts the HTTP request, so the server stops generating.
+ */
+export class OpenAIProvider implements ModelProvider {
+  readonly name: string;
+  private readonly client: OpenAI;
+
+  constructor(options: OpenAIProviderOptions) {
+    const common = { apiKey: options.apiKey, maxRetries: options.maxRetries ?? 3, timeout: options.timeoutMs ?? 120_000 };
+    this.client = options.azure
+      ? new AzureOpenAI({ ...common, endpoint: options.azure.endpoint, apiVersion: options.azure.apiVersion ?? '2024-10-21', deployment: options.azure.deployment })
+      : new OpenAI({ ...common, baseURL: options.baseUrl });
+    this.name = options.azure ? 'azure-openai' : options.baseUrl ? 'openai-compatible' : 'openai';
+  }
+
+  async *stream(request: CompletionRequest, signal: AbortSignal): AsyncIterable<StreamEvent> {
+    const tools: ChatCompletionTool[] | undefined = request.tools?.length
+      ? request.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } }))
+      : undefined;
+    let stream;
+    try {
+      stream = await this.client.chat.completions.create(
+        {
+          model: request.model,
+          messages: toOpenAIMessages(request.messages),
+          ...(tools ? { tools } : {}),
+          ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+          ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+          stream: true,
+          stream_options: { include_usage: true },
+        },
+        { signal },
+      );
+    } catch (error) {
+      if (error instanceof APIUserAbortError) return;
+      throw readable(error);
+    }
+    const calls = new Map<number, ToolCall>();
+    let finishReason: string | null = null;
+    const usage = { promptTokens: 0, completionTokens: 0 };
+    try {
+      for await (const chunk of stream) {
+        if (chunk.usage) {
+          usage.promptTokens = chunk.usage.prompt_tokens;
+          usage.completionTokens = chunk.usage.completion_tokens;
+        }
+        const choice = chunk.choices[0];
+        if (!choice) continue;
+        if (choice.delta?.content) yield { type: 'text', delta: choice.delta.content };
+        for (const fragment of choice.delta?.tool_calls ?? []) {
+          const call = calls.get(fragment.index) ?? { id: '', name: '', arguments: '' };
+          if (fragment.id) call.id = fragment.id;
+          if (fragment.function?.name) call.name += fragment.function.name;
+          if (fragment.function?.arguments) call.arguments += fragment.function.arguments;
+          calls.set(fragment.index, call);
+        }
+        if (choice.finish_reason) finishReason = choice.finish_reason;
+      }
+    } catch (error) {
+      if (error instanceof APIUserAbortError || signal.aborted) return;
+      throw readable(error);
+    }
+    if (signal.aborted) return;
+    yield {
+      type: 'done',
+      toolCalls: [...calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => c),
+      finishReason: (finishReason && FINISH.has(finishReason) ? finishReason : 'other') as 'stop',
+      usage,
+    };
+  }
+}

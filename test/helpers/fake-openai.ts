@@ -1,0 +1,125 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One scripted answer of the fake model server. */
+export type Script =
+  | { kind: 'text'; chunks: string[]; delayMs?: number; usage?: { prompt: number; completion: number } }
+  | { kind: 'tools'; calls: Array<{ name: string; arguments: string }> }
+  | { kind: 'error'; status: number; message?: string }
+  /** Streams a chunk every `intervalMs` until the client goes away. */
+  | { kind: 'endless'; intervalMs: number };
+
+export interface FakeOpenAI {
+  baseUrl: string;
+  /** Bodies of the chat completion requests received, in order. */
+  requests: Array<Record<string, any>>;
+  /** How many streams the client closed before the server finished them. */
+  abortedStreams: number;
+  enqueue(...scripts: Script[]): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A real HTTP server speaking the OpenAI Chat Completions wire protocol (SSE streaming, tool-call
+ * fragments, usage chunk, error bodies), answering from a script. Stands in for the model in tests.
+ */
+export async function startFakeOpenAI(): Promise<FakeOpenAI> {
+  const queue: Script[] = [];
+  const state = { requests: [] as Array<Record<string, any>>, abortedStreams: 0 };
+  const server: Server = createServer(async (req, res) => {
+    if (req.method !== 'POST' || !req.url?.includes('/chat/completions')) {
+      res.writeHead(404).end();
+      return;
+    }
+    const body = JSON.parse(await readBody(req)) as Record<string, any>;
+    state.requests.push(body);
+    const script = queue.shift() ?? { kind: 'text', chunks: ['(no script)'] };
+    await answer(script, body, res, () => (state.abortedStreams += 1));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    get requests() {
+      return state.requests;
+    },
+    get abortedStreams() {
+      return state.abortedStreams;
+    },
+    enqueue: (...scripts) => queue.push(...scripts),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = '';
+    req.on('data', (c: Buffer) => (data += c.toString()));
+    req.on('end', () => resolve(data));
+    req.on('error', reject);
+  });
+}
+
+function chunk(model: string, delta: Record<string, unknown>, finish: string | null = null, usage?: Record<string, number>) {
+  return `data: ${JSON.stringify({
+    id: 'chatcmpl-fake',
+    object: 'chat.completion.chunk',
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices: usage ? [] : [{ index: 0, delta, finish_reason: finish }],
+    ...(usage ? { usage } : {}),
+  })}\n\n`;
+}
+
+async function answer(script: Script, body: Record<string, any>, res: ServerResponse, onAbort: () => void) {
+  const model = String(body.model ?? 'fake');
+  if (script.kind === 'error') {
+    res.writeHead(script.status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { message: script.message ?? `scripted ${script.status}`, type: 'fake_error', code: null } }));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  let closed = false;
+  res.on('close', () => {
+    if (!res.writableEnded) {
+      closed = true;
+      onAbort();
+    }
+  });
+  const send = (text: string) => !closed && res.write(text);
+  send(chunk(model, { role: 'assistant', content: '' }));
+  if (script.kind === 'text') {
+    for (const text of script.chunks) {
+      if (script.delayMs) await new Promise((r) => setTimeout(r, script.delayMs));
+      send(chunk(model, { content: text }));
+    }
+    send(chunk(model, {}, 'stop'));
+    const usage = script.usage ?? { prompt: 10, completion: script.chunks.length };
+    send(chunk(model, {}, null, { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion }));
+  } else if (script.kind === 'tools') {
+    script.calls.forEach((c, index) => {
+      // Fragments as real servers send them: id and name first, arguments in pieces.
+      send(chunk(model, { tool_calls: [{ index, id: `call_${index}`, type: 'function', function: { name: c.name, arguments: '' } }] }));
+      const half = Math.ceil(c.arguments.length / 2);
+      for (const part of [c.arguments.slice(0, half), c.arguments.slice(half)]) {
+        send(chunk(model, { tool_calls: [{ index, function: { arguments: part } }] }));
+      }
+    });
+    send(chunk(model, {}, 'tool_calls'));
+    send(chunk(model, {}, null, { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 }));
+  } else {
+    while (!closed) {
+      send(chunk(model, { content: 'and more ' }));
+      await new Promise((r) => setTimeout(r, script.intervalMs));
+    }
+    return;
+  }
+  if (!closed) {
+    res.write('data: [DONE]\n\n');
+    res.end();
+  }
+}
