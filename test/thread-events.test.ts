@@ -161,6 +161,14 @@ describe('authorisation of subscriptions', () => {
       { t: [hired.data!.hireTeammate.id], u: [guestId] },
     );
     const thread = created.data!.createThread.thread.id;
+    // A plain member may not remove others from a thread they did not create.
+    const ownerId = members.data!.viewer.currentOrg.members.edges.find((e: Data) => e.node.user.displayName === 'Host').node.user.id;
+    const refused = await a.gql<Data>(
+      'mutation($id: ID!, $u: [ID!]) { updateThread(input: { threadId: $id, removeUserIds: $u }) { __typename } }',
+      { id: thread, u: [ownerId] },
+      { token: guest.token, headers: { 'x-tmates-org': org } },
+    );
+    expect(refused.data!.updateThread.__typename).toBe('ForbiddenError');
     const sub = collect(b.wsClient({ token: guest.token, org }), EVENTS, { id: thread });
     await new Promise((r) => setTimeout(r, 200));
     await asOwner('mutation($id: ID!) { sendMessage(input: { threadId: $id, body: "welcome" }) { __typename } }', { id: thread });

@@ -27,7 +27,7 @@ import {
 import type { AppServices } from '../server/context.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
 import { parseInput } from './validation.ts';
-import type { Viewer } from './viewer.ts';
+import { canManageOrg, type Viewer } from './viewer.ts';
 
 export const MAX_BODY_LENGTH = 32_000;
 const DEFAULT_THREAD_TITLE = 'Team chat';
@@ -223,6 +223,10 @@ export async function updateThread(services: AppServices, viewer: Viewer, thread
       values.addTeammateIds.length + values.removeTeammateIds.length + values.addUserIds.length + values.removeUserIds.length > 0;
     if (membersChange) {
       if (thread.kind === 'direct') throw new ForbiddenError('A direct thread is between one person and one teammate');
+      const removingOthers = values.removeUserIds.some((id) => id !== viewer.user.id);
+      if (removingOthers && thread.createdBy !== viewer.user.id && !canManageOrg(viewer.role)) {
+        throw new ForbiddenError('Only the thread’s creator and organisation admins can remove other people');
+      }
       const adding = await hiredTeammates(services, trx, viewer, values.addTeammateIds);
       const addingUsers = await orgUsers(trx, viewer, values.addUserIds);
       await addThreadMembers(trx, thread.id, { userIds: addingUsers, teammateIds: adding.map((t) => t.id) });
