@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { signUpUser } from './helpers/accounts.ts';
 import { startTestServer, wsExecute, type TestServer } from './helpers/server.ts';
+import { poll } from './helpers/subscriptions.ts';
 
 let db: TestDatabase;
 let server: TestServer;
@@ -84,5 +86,45 @@ describe('graphql-ws', () => {
     await expect(wsExecute(client, '{ nope }')).rejects.toSatisfy(
       (errors: unknown) => Array.isArray(errors) && String((errors[0] as Error).message).includes('nope'),
     );
+  });
+});
+
+describe('limits', () => {
+  it('refuses queries nested deeper than the limit, but not introspection', async () => {
+    const deep = `{ viewer { currentOrg { members { edges { node { user { id } } } } } } }`;
+    expect((await server.gql(deep)).errors).toBeUndefined();
+    let nested = 'id';
+    for (let i = 0; i < 16; i += 1) nested = `node(id: "x") { ... on Org { members { edges { node { user { id } } } } } }`.replace('id }', `${nested} }`);
+    const tooDeep = await server.gql(`{ ${nested} }`);
+    expect(tooDeep.status).toBe(400);
+    expect(tooDeep.errors?.[0]?.message).toMatch(/^Query is nested \d+ levels deep; the limit is 15$/);
+    const { getIntrospectionQuery } = await import('graphql');
+    const introspection = await server.gql(getIntrospectionQuery());
+    expect(introspection.errors).toBeUndefined();
+  });
+
+  it('caps the operations one WebSocket may run at once', async () => {
+    const user = await signUpUser(server, 'Busy');
+    const client = server.wsClient({ token: user.token });
+    const stops: Array<() => void> = [];
+    const errors: unknown[] = [];
+    for (let i = 0; i < 101; i += 1) {
+      stops.push(
+        client.subscribe({ query: 'subscription { viewerEvents { __typename } }' }, { next: () => {}, error: (e) => errors.push(e), complete: () => {} }),
+      );
+    }
+    await poll(() => errors.length > 0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(errors).toHaveLength(1);
+    expect(JSON.stringify(errors[0])).toContain('At most 100 operations per connection');
+    // Ending one frees a place (once the server has wound it down).
+    stops[0]!();
+    await new Promise((r) => setTimeout(r, 200));
+    const again = await new Promise<unknown>((resolve) => {
+      client.subscribe({ query: 'subscription { viewerEvents { __typename } }' }, { next: () => {}, error: resolve, complete: () => {} });
+      setTimeout(() => resolve('accepted'), 300);
+    });
+    expect(JSON.stringify(again)).toBe('"accepted"');
+    stops.forEach((stop) => stop());
   });
 });

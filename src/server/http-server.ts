@@ -18,6 +18,10 @@ export interface HttpServer {
 /** Close code sent to WebSocket clients when the server goes away (RFC 6455 "going away"). */
 const GOING_AWAY = 1001;
 
+/** Active subscriptions one socket may hold; a client that needs more opens another connection. */
+export const MAX_SUBSCRIPTIONS_PER_SOCKET = 100;
+const activeOperations = new WeakMap<object, Set<string>>();
+
 function upgradeHeaders(request: IncomingMessage): Headers {
   const headers = new Headers();
   for (const [key, value] of Object.entries(request.headers)) {
@@ -62,7 +66,13 @@ export async function startHttpServer(options: {
         options.acceptConnection({ headers: upgradeHeaders(ctx.extra.request), connectionParams: ctx.connectionParams }),
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
+        let active = activeOperations.get(ctx);
+        if (!active) activeOperations.set(ctx, (active = new Set()));
+        if (active.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
+          return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} operations per connection`, { extensions: { code: 'TOO_MANY_OPERATIONS' } })];
+        }
+        active.add(id);
         const headers = upgradeHeaders(ctx.extra.request);
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           requestId: requestIdFrom(headers),
@@ -95,7 +105,11 @@ export async function startHttpServer(options: {
         if (errors.length) return errors;
         return args;
       },
-      onError: (_ctx, _id, _payload, errors) => {
+      onComplete: (ctx, id) => {
+        activeOperations.get(ctx)?.delete(id);
+      },
+      onError: (ctx, id, _payload, errors) => {
+        activeOperations.get(ctx)?.delete(id);
         wsLogger.debug({ errors: errors.map((e) => e.message) }, 'operation failed');
       },
     },

@@ -4,6 +4,7 @@ import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } f
 import type { Logger } from '../logger.ts';
 import { schema } from '../schema/index.ts';
 import { createContext, type AppServices, type Context } from './context.ts';
+import { useDepthLimit } from './limits.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -97,6 +98,7 @@ export function createTmatesYoga({ services, readiness }: YogaOptions): TmatesYo
       }),
     plugins: [
       useRequestIdHeader(),
+      useDepthLimit(),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       useReadinessCheck({
         endpoint: '/readyz',
