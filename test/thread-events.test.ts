@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpUser, type TestUser } from './helpers/accounts.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
-import { collect, poll } from './helpers/subscriptions.ts';
+import { collect, poll, type Collected } from './helpers/subscriptions.ts';
 
 /** Two API processes on one database, like a scaled-out installation. */
 let db: TestDatabase;
@@ -34,6 +34,14 @@ const EVENTS = `subscription($id: ID!, $after: String) {
 }`;
 const SEND = `mutation($id: ID!, $body: String!) { sendMessage(input: { threadId: $id, body: $body }) { __typename ... on SendMessagePayload { message { seq } } } }`;
 
+/** Starts a subscription and returns once the server is listening for its events. */
+async function listen(server: TestServer, start: () => Collected<Data>): Promise<Collected<Data>> {
+  const before = server.app.services.bus.listenerCount();
+  const sub = start();
+  await poll(() => server.app.services.bus.listenerCount() > before || sub.errors.length > 0);
+  return sub;
+}
+
 async function teamChatOf(user: TestUser): Promise<string> {
   const { threads } = await gql(user, '{ threads { edges { node { id isDefault } } } }');
   return threads.edges.find((e: Data) => e.node.isDefault).node.id;
@@ -43,8 +51,7 @@ describe('threadEvents', () => {
   it('delivers a message sent through another process, live', async () => {
     const user = await signUpUser(a, 'Live');
     const thread = await teamChatOf(user);
-    const sub = collect(a.wsClient({ token: user.token }), EVENTS, { id: thread });
-    await new Promise((r) => setTimeout(r, 200)); // let the subscription start
+    const sub = await listen(a, () => collect(a.wsClient({ token: user.token }), EVENTS, { id: thread }));
     await gql(user, SEND, { id: thread, body: 'from process B' }, b);
     const [event] = await sub.waitFor(1);
     expect(event!.threadEvents).toMatchObject({
@@ -59,8 +66,7 @@ describe('threadEvents', () => {
   it('resumes after a disconnect: exactly the missed messages, in order, then live ones', async () => {
     const user = await signUpUser(a, 'Resume');
     const thread = await teamChatOf(user);
-    const first = collect(a.wsClient({ token: user.token }), EVENTS, { id: thread });
-    await new Promise((r) => setTimeout(r, 200));
+    const first = await listen(a, () => collect(a.wsClient({ token: user.token }), EVENTS, { id: thread }));
     await gql(user, SEND, { id: thread, body: 'before' });
     const [seen] = await first.waitFor(1);
     first.stop();
@@ -100,6 +106,7 @@ describe('threadEvents', () => {
     const user = await signUpUser(a, 'Sse');
     const thread = await teamChatOf(user);
     const controller = new AbortController();
+    const listenersBefore = a.app.services.bus.listenerCount();
     const response = await fetch(a.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${user.token}` },
@@ -108,7 +115,7 @@ describe('threadEvents', () => {
     });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const reader = response.body!.getReader();
-    await new Promise((r) => setTimeout(r, 200));
+    await poll(() => a.app.services.bus.listenerCount() > listenersBefore);
     await gql(user, SEND, { id: thread, body: 'over SSE' }, b);
     let text = '';
     while (!text.includes('over SSE')) {
@@ -124,8 +131,7 @@ describe('threadEvents', () => {
     const user = await signUpUser(a, 'Marker');
     const thread = await teamChatOf(user);
     await gql(user, SEND, { id: thread, body: 'read me' });
-    const sub = collect(b.wsClient({ token: user.token }), EVENTS, { id: thread });
-    await new Promise((r) => setTimeout(r, 200));
+    const sub = await listen(b, () => collect(b.wsClient({ token: user.token }), EVENTS, { id: thread }));
     await gql(user, 'mutation($id: ID!) { markThreadRead(input: { threadId: $id, seq: 1 }) { __typename } }', { id: thread });
     const [event] = await sub.waitFor(1);
     expect(event!.threadEvents).toMatchObject({ __typename: 'ReadEvent', seq: 1, user: { displayName: 'Marker' } });
@@ -169,8 +175,7 @@ describe('authorisation of subscriptions', () => {
       { token: guest.token, headers: { 'x-tmates-org': org } },
     );
     expect(refused.data!.updateThread.__typename).toBe('ForbiddenError');
-    const sub = collect(b.wsClient({ token: guest.token, org }), EVENTS, { id: thread });
-    await new Promise((r) => setTimeout(r, 200));
+    const sub = await listen(b, () => collect(b.wsClient({ token: guest.token, org }), EVENTS, { id: thread }));
     await asOwner('mutation($id: ID!) { sendMessage(input: { threadId: $id, body: "welcome" }) { __typename } }', { id: thread });
     await sub.waitFor(1);
     const removed = await asOwner('mutation($id: ID!, $u: [ID!]) { updateThread(input: { threadId: $id, removeUserIds: $u }) { __typename ... on Error { message } } }', { id: thread, u: [guestId] });
@@ -193,8 +198,7 @@ describe('viewerEvents', () => {
     await gql(colleague, 'mutation($t: String!) { acceptInvitation(input: { token: $t }) { __typename } }', { t: invite.data!.inviteMember.token });
     const chat = (await asOwner('{ threads { edges { node { id isDefault } } } }')).data!.threads.edges.find((e: Data) => e.node.isDefault).node.id;
 
-    const sub = collect(b.wsClient({ token: colleague.token, org }), `subscription { viewerEvents { __typename thread { id title } ... on MessageEvent { mentionsViewer message { body } } } }`);
-    await new Promise((r) => setTimeout(r, 200));
+    const sub = await listen(b, () => collect(b.wsClient({ token: colleague.token, org }), `subscription { viewerEvents { __typename thread { id title } ... on MessageEvent { mentionsViewer message { body } } } }`));
     await asOwner('mutation($id: ID!) { sendMessage(input: { threadId: $id, body: "@Charles can you check the gears?" }) { __typename } }', { id: chat });
     await asOwner('mutation($id: ID!) { sendMessage(input: { threadId: $id, body: "no mention here" }) { __typename } }', { id: chat });
     const hired = await asOwner('mutation { hireTeammate(input: { catalogKey: "analyst" }) { ... on Teammate { id } } }');
@@ -219,8 +223,7 @@ describe('event relay', () => {
   it('reconnects after losing its database connection and replays what subscribers missed', async () => {
     const user = await signUpUser(a, 'Outage');
     const thread = await teamChatOf(user);
-    const sub = collect(a.wsClient({ token: user.token }), EVENTS, { id: thread });
-    await new Promise((r) => setTimeout(r, 200));
+    const sub = await listen(a, () => collect(a.wsClient({ token: user.token }), EVENTS, { id: thread }));
     await gql(user, SEND, { id: thread, body: 'before the outage' }, b);
     await sub.waitFor(1);
     // Kill every listening connection (as a database restart would), then write while they are down.
