@@ -2,21 +2,12 @@ import { SignJWT } from 'jose';
 import { sql } from 'kysely';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signUpUser } from './helpers/accounts.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { startTestServer, TEST_SECRET, wsExecute, type TestServer } from './helpers/server.ts';
+import { TEST_SECRET, wsExecute, type TestServer, useTestServer } from './helpers/server.ts';
 
-let db: TestDatabase;
 let server: TestServer;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer({ databaseUrl: db.url, env: { TOKEN_TTL_SECONDS: '3600' } });
-});
-afterAll(async () => {
-  await server?.stop();
-  await db?.drop();
-});
+useTestServer({ env: { TOKEN_TTL_SECONDS: '3600' } }, (s) => (server = s));
 
 const SIGN_UP = `mutation($input: SignUpInput!) {
   signUp(input: $input) {

@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signUpUser } from './helpers/accounts.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import { type TestServer, useTestServer } from './helpers/server.ts';
 
 /** Plan caps, enforced atomically with the write they guard (here the free plan: 15 teammates, 1 member). */
-let db: TestDatabase;
 let server: TestServer;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer({ databaseUrl: db.url, env: { DEFAULT_PLAN: 'free', DATABASE_POOL_SIZE: '25' } });
-});
-afterAll(async () => {
-  await server?.stop();
-  await db?.drop();
-});
+useTestServer({ env: { DEFAULT_PLAN: 'free', DATABASE_POOL_SIZE: '25' } }, (s) => (server = s));
 
 type Data = Record<string, any>;
 const CREATE = `mutation($name: String!) { createTeammate(input: { name: $name, role: "Helper", personality: "Kind.", instructions: "Help." }) { __typename ... on PlanLimitError { limit max message } } }`;

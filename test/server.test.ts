@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { describe, expect, it } from 'vitest';
 import { signUpUser } from './helpers/accounts.ts';
-import { startTestServer, wsExecute, type TestServer } from './helpers/server.ts';
+import { wsExecute, type TestServer, useTestServer } from './helpers/server.ts';
 import { poll } from './helpers/subscriptions.ts';
 
-let db: TestDatabase;
 let server: TestServer;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer({ databaseUrl: db.url, worker: true });
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await db?.drop();
-});
+useTestServer({ worker: true }, (s) => (server = s));
 
 const base = () => server.url.replace(/\/graphql$/, '');
 

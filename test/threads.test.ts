@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signUpUser, type TestUser } from './helpers/accounts.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import { type TestServer, useTestServer } from './helpers/server.ts';
 
-let db: TestDatabase;
 let server: TestServer;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer({ databaseUrl: db.url });
-});
-afterAll(async () => {
-  await server?.stop();
-  await db?.drop();
-});
+useTestServer({}, (s) => (server = s));
 
 type Data = Record<string, any>;
 async function gql(user: TestUser, query: string, variables: Data = {}, org?: string): Promise<Data> {

@@ -1,4 +1,6 @@
 import { createClient, type Client } from 'graphql-ws';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './database.ts';
 import WebSocket from 'ws';
 import { startApp, type App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/config.ts';
@@ -105,4 +107,25 @@ export async function wsExecute<T = Record<string, unknown>>(
   const { value } = await iterator.next();
   await iterator.return?.();
   return value as GraphQLResponse<T>;
+}
+
+/**
+ * A real server on a database of its own for one test file: started before the file's tests,
+ * stopped (and the database dropped) after them. `onReady` receives the server.
+ */
+export function useTestServer(
+  options: Omit<Parameters<typeof startTestServer>[0], 'databaseUrl'>,
+  onReady: (server: TestServer) => void,
+): void {
+  let db: TestDatabase | undefined;
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    server = await startTestServer({ ...options, databaseUrl: db.url });
+    onReady(server);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await db?.drop();
+  });
 }
