@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { signUpUser } from './helpers/accounts.ts';
 import { wsExecute, type TestServer, useTestServer } from './helpers/server.ts';
@@ -115,5 +116,28 @@ describe('limits', () => {
     });
     expect(JSON.stringify(again)).toBe('"accepted"');
     stops.forEach((stop) => stop());
+  });
+});
+
+describe('errors', () => {
+  it('refuses malformed ids as bad input, before they reach the database', async () => {
+    const user = await signUpUser(server, 'Ids');
+    const bogus = Buffer.from('Thread:not-a-uuid').toString('base64');
+    const result = await server.gql('query($id: ID!) { node(id: $id) { id } }', { id: bogus }, { token: user.token });
+    expect(result.errors?.[0]).toMatchObject({ message: `Invalid ID: ${bogus}`, extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
+  it('masks unexpected errors: clients see "Unexpected error.", never internals', async () => {
+    const user = await signUpUser(server, 'Masked');
+    // A real database failure mid-request (the table is briefly gone), as after a botched deploy.
+    const db = server.app.services.db;
+    await sql`alter table threads rename to threads_away`.execute(db);
+    try {
+      const result = await server.gql('{ threads { edges { node { id } } } }', {}, { token: user.token });
+      expect(result.errors?.[0]?.message).toBe('Unexpected error.');
+      expect(JSON.stringify(result)).not.toMatch(/threads_away|relation|does not exist/);
+    } finally {
+      await sql`alter table threads_away rename to threads`.execute(db);
+    }
   });
 });

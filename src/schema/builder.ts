@@ -1,10 +1,13 @@
 import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import ErrorsPlugin from '@pothos/plugin-errors';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
+import { GraphQLError } from 'graphql';
 import ValidationPlugin from '@pothos/plugin-validation';
 import type { Context } from '../server/context.ts';
 import { AppError, ValidationError } from '../services/errors.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface SchemaTypes {
   Context: Context;
@@ -23,6 +26,19 @@ export const builder = new SchemaBuilder<SchemaTypes>({
   defaultFieldNullability: false,
   relay: {
     clientMutationId: 'omit',
+    // Every object id is a UUID: anything else is refused here, before it can reach SQL.
+    decodeGlobalID: (globalID) => {
+      let decoded: { typename: string; id: string } | undefined;
+      try {
+        decoded = decodeGlobalID(globalID);
+      } catch {
+        decoded = undefined;
+      }
+      if (!decoded || !UUID.test(decoded.id)) {
+        throw new GraphQLError(`Invalid ID: ${globalID.slice(0, 80)}`, { extensions: { code: 'BAD_USER_INPUT' } });
+      }
+      return decoded;
+    },
     cursorType: 'String',
     // Descriptions for the Relay plumbing, so the schema documents itself everywhere.
     idFieldOptions: { description: 'Global, opaque id (use with `node(id:)`).' },
