@@ -66,11 +66,22 @@ export function credentialsOf(input: Pick<ContextInput, 'headers' | 'connectionP
 
 export async function createContext(services: AppServices, input: ContextInput): Promise<Context> {
   const viewer = await authenticate(services, credentialsOf(input));
-  const logger = services.logger.child({
+  let logger: Logger | undefined;
+  return {
     requestId: input.requestId,
-    ...(viewer ? { userId: viewer.user.id, orgId: viewer.org.id } : {}),
-  });
-  return { requestId: input.requestId, logger, db: services.db, config: services.config, services, viewer };
+    // Made on first use: a long-lived subscription should not carry a logger it never writes to.
+    get logger() {
+      logger ??= services.logger.child({
+        requestId: input.requestId,
+        ...(viewer ? { userId: viewer.user.id, orgId: viewer.org.id } : {}),
+      });
+      return logger;
+    },
+    db: services.db,
+    config: services.config,
+    services,
+    viewer,
+  };
 }
 
 /** The signed-in viewer, or a top-level UNAUTHENTICATED error. */
