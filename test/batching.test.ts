@@ -1,27 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signUpUser, type TestUser } from './helpers/accounts.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import { queryCounter, type TestServer, useTestServer } from './helpers/server.ts';
 
 /** Lists resolve their edges in batches: the number of SQL queries does not grow with the list. */
-let db: TestDatabase;
 let server: TestServer;
-let recording = false;
-const queries: string[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startTestServer({
-    databaseUrl: db.url,
-    onQuery: (sql) => {
-      if (recording) queries.push(sql);
-    },
-  });
-});
-afterAll(async () => {
-  await server?.stop();
-  await db?.drop();
-});
+const counter = queryCounter();
+useTestServer({ onQuery: counter.onQuery }, (s) => (server = s));
 
 const QUERY = `{ viewer { orgs { name viewerRole settings { timezone } members { edges { node { role user { displayName email } } } } } } }`;
 
@@ -46,12 +30,9 @@ async function joinTeams(owner: TestUser, count: number, membersEach: number) {
 }
 
 async function countQueries(user: TestUser): Promise<number> {
-  queries.length = 0;
-  recording = true;
-  const result = await server.gql(QUERY, {}, { token: user.token });
-  recording = false;
+  const { result, queries } = await counter.count(() => server.gql(QUERY, {}, { token: user.token }));
   expect(result.errors).toBeUndefined();
-  return queries.length;
+  return queries;
 }
 
 describe('batching', () => {

@@ -1,21 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpUser, type TestUser } from './helpers/accounts.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import { queryCounter, startTestServer, type TestServer } from './helpers/server.ts';
 
 let db: TestDatabase;
 let server: TestServer; // no plan limits (the self-hosted default)
 let custom: TestServer; // same database, a custom OpenAI-compatible provider configured
-let recording = false;
-const queries: string[] = [];
+const counter = queryCounter();
 
 beforeAll(async () => {
   db = await createTestDatabase();
   server = await startTestServer({
     databaseUrl: db.url,
-    onQuery: (sql) => {
-      if (recording) queries.push(sql);
-    },
+    onQuery: counter.onQuery,
   });
   custom = await startTestServer({ databaseUrl: db.url, env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_API_KEY: 'x' } });
 });
@@ -247,12 +244,9 @@ describe('batching', () => {
     }
     const query = '{ teammates(first: 100) { edges { node { handle createdBy { displayName } memories { edges { node { content createdBy { email } } } } } } } }';
     async function count(owner: TestUser, expected: number) {
-      queries.length = 0;
-      recording = true;
-      const data = await gql(owner, query);
-      recording = false;
-      expect(data.teammates.edges).toHaveLength(expected);
-      return queries.length;
+      const { result, queries } = await counter.count(() => gql(owner, query));
+      expect(result.teammates.edges).toHaveLength(expected);
+      return queries;
     }
     const small = await count(await teamOf(5), 5);
     const large = await count(await teamOf(50), 50);

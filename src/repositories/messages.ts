@@ -171,24 +171,3 @@ export async function lastMessagesOf(db: Executor, threadIds: readonly string[])
   return byThread;
 }
 
-/** Changes a message's body/status under a new event position (the caller allocated it). */
-export async function updateMessageRow(
-  db: Executor,
-  id: string,
-  eventSeq: number,
-  values: { body?: string; status?: MessageStatus; error?: string | null; metadata?: Record<string, unknown> },
-): Promise<Message> {
-  const row = await db
-    .updateTable('messages')
-    .set({
-      event_seq: eventSeq,
-      ...(values.body !== undefined ? { body: values.body } : {}),
-      ...(values.status !== undefined ? { status: values.status } : {}),
-      ...(values.error !== undefined ? { error: values.error } : {}),
-      ...(values.metadata !== undefined ? { metadata: JSON.stringify(values.metadata) } : {}),
-    })
-    .where('id', '=', id)
-    .returning(bare)
-    .executeTakeFirstOrThrow();
-  return toMessage(row);
-}

@@ -96,11 +96,6 @@ export async function findMember(db: Executor, orgId: string, userId: string, lo
   return row && { orgId: row.org_id, userId: row.user_id, role: row.role as OrgRole, joinedAt: row.created_at };
 }
 
-export async function findOrg(db: Executor, orgId: string): Promise<Org | undefined> {
-  const row = await db.selectFrom('orgs').select(orgColumns).where('orgs.id', '=', orgId).executeTakeFirst();
-  return row && toOrg(row);
-}
-
 /** Organisations among `ids` that `userId` belongs to. */
 export async function findOrgsOfMember(db: Executor, userId: string, ids: readonly string[]): Promise<Org[]> {
   if (ids.length === 0) return [];
@@ -212,11 +207,6 @@ export async function findInvitationByTokenHash(db: Executor, tokenHash: string)
     .where('token_hash', '=', tokenHash)
     .forUpdate()
     .executeTakeFirst();
-  return row && toInvitation(row);
-}
-
-export async function findInvitation(db: Executor, id: string): Promise<Invitation | undefined> {
-  const row = await db.selectFrom('org_invitations').select(invitationColumns).where('id', '=', id).executeTakeFirst();
   return row && toInvitation(row);
 }
 

@@ -265,16 +265,6 @@ export async function membersOfThreads(db: Executor, threadIds: readonly string[
   return byThread;
 }
 
-export async function isThreadMember(db: Executor, threadId: string, userId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('thread_members')
-    .select('id')
-    .where('thread_id', '=', threadId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-  return Boolean(row);
-}
-
 /** Unread messages per thread for one person: messages after their read position, not their own. */
 export async function unreadCounts(db: Executor, userId: string, threadIds: readonly string[]): Promise<Map<string, number>> {
   const counts = new Map<string, number>(threadIds.map((id) => [id, 0]));

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { builder } from '../schema/builder.ts';
+import { decodeSeq } from '../schema/cursors.ts';
 import { ThreadEventRef } from '../schema/events.ts';
 import { ThreadRef } from '../schema/threads.ts';
 import { requireViewer } from '../server/context.ts';
@@ -14,7 +15,7 @@ builder.subscriptionFields((t) => ({
       threadId: t.arg.globalID({ required: true, for: ThreadRef, description: 'The thread.' }),
       after: t.arg.string({ description: 'Resume after this cursor.' }),
     },
-    subscribe: (_root, args, ctx) => subscribeThreadEvents(ctx.services, requireViewer(ctx), args.threadId.id, args.after),
+    subscribe: (_root, args, ctx) => subscribeThreadEvents(ctx.services, requireViewer(ctx), args.threadId.id, decodeSeq(args.after)),
     resolve: (event: ViewerEventPayload) => event,
   }),
   viewerEvents: t.field({

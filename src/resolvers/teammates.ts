@@ -2,13 +2,9 @@ import { resolveCursorConnection } from '@pothos/plugin-relay';
 import type { Teammate } from '../repositories/teammates.ts';
 import { builder } from '../schema/builder.ts';
 import { CatalogTeammateRef } from '../schema/catalog.ts';
-import {
-  parseTeammateCursor,
-  TeammateCategoryEnum,
-  TeammateRef,
-  TeammateStatusEnum,
-  teammateCursor,
-} from '../schema/teammates.ts';
+import { decodePosition, encodePosition } from '../schema/cursors.ts';
+import { TeammateCategoryEnum, TeammateRef, TeammateStatusEnum } from '../schema/teammates.ts';
+import { defined } from './defined.ts';
 import { requireViewer } from '../server/context.ts';
 import { catalogForViewer } from '../services/catalog.ts';
 import { ForbiddenError, NotFoundError, PlanLimitError, ValidationError } from '../services/errors.ts';
@@ -20,6 +16,8 @@ import {
   updateTeammate,
 } from '../services/teammates.ts';
 import { listTeammates } from '../repositories/teammates.ts';
+
+const asTeammatePosition = (p: { at: Date; id: string } | undefined) => p && { hiredAt: p.at, id: p.id };
 
 builder.queryFields((t) => ({
   catalog: t.field({
@@ -38,14 +36,14 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx) => {
       const viewer = requireViewer(ctx);
       return resolveCursorConnection<Promise<Teammate[]>>(
-        { args, toCursor: teammateCursor, defaultSize: 50, maxSize: 200 },
+        { args, toCursor: (tm) => encodePosition(tm.hiredAt, tm.id), defaultSize: 50, maxSize: 200 },
         ({ after, before, limit, inverted }) =>
           listTeammates(ctx.db, viewer.org.id, {
           status: args.status ?? undefined,
           limit,
           inverted,
-          after: parseTeammateCursor(after),
-          before: parseTeammateCursor(before),
+          after: asTeammatePosition(decodePosition(after)),
+          before: asTeammatePosition(decodePosition(before)),
           }),
       );
     },
@@ -102,10 +100,6 @@ const ImportTeammateInput = builder.inputType('ImportTeammateInput', {
   description: 'A document from `Teammate.exportDocument`.',
   fields: (t) => ({ document: t.field({ type: 'JSON', required: true, description: 'The exported document.' }) }),
 });
-
-function defined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
 builder.mutationFields((t) => ({
   hireTeammate: t.field({

@@ -1,6 +1,7 @@
 import { resolveCursorConnection } from '@pothos/plugin-relay';
 import { activityAt, listThreadsOfMember, type Thread } from '../repositories/threads.ts';
 import { builder } from '../schema/builder.ts';
+import { decodePosition, encodePosition } from '../schema/cursors.ts';
 import { TeammateRef } from '../schema/teammates.ts';
 import { BusyPolicyEnum, ThreadKindEnum, ThreadRef } from '../schema/threads.ts';
 import { UserRef } from '../schema/users.ts';
@@ -8,16 +9,7 @@ import { requireViewer } from '../server/context.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../services/errors.ts';
 import { createThread, markThreadRead, updateThread } from '../services/threads.ts';
 
-function threadCursor(t: Thread): string {
-  return Buffer.from(`${activityAt(t).toISOString()}|${t.id}`).toString('base64url');
-}
-
-function parseThreadCursor(cursor: string | undefined) {
-  if (!cursor) return undefined;
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const activity = new Date(at ?? '');
-  return id && !Number.isNaN(activity.getTime()) ? { activityAt: activity, id } : undefined;
-}
+const asThreadPosition = (p: { at: Date; id: string } | undefined) => p && { activityAt: p.at, id: p.id };
 
 builder.queryFields((t) => ({
   threads: t.connection({
@@ -27,13 +19,13 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx) => {
       const viewer = requireViewer(ctx);
       return resolveCursorConnection<Promise<Thread[]>>(
-        { args, toCursor: threadCursor, defaultSize: 30, maxSize: 100 },
+        { args, toCursor: (th) => encodePosition(activityAt(th), th.id), defaultSize: 30, maxSize: 100 },
         ({ after, before, limit, inverted }) =>
           listThreadsOfMember(ctx.db, viewer.org.id, viewer.user.id, {
             limit,
             inverted,
-            after: parseThreadCursor(after),
-            before: parseThreadCursor(before),
+            after: asThreadPosition(decodePosition(after)),
+            before: asThreadPosition(decodePosition(before)),
             includeArchived: args.includeArchived ?? false,
           }),
       );

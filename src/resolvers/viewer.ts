@@ -1,4 +1,5 @@
 import { builder } from '../schema/builder.ts';
+import { defined } from './defined.ts';
 import { OrgRef } from '../schema/orgs.ts';
 import { ThemeEnum, UserRef, UserSettingsRef } from '../schema/users.ts';
 import { ViewerRef } from '../schema/viewer.ts';
@@ -71,12 +72,6 @@ const UpdateProfileInput = builder.inputType('UpdateProfileInput', {
   }),
 });
 
-/** GraphQL leaves omitted input fields undefined and explicit nulls null; services treat undefined as "keep". */
-function withoutUndefined<T extends object>(value: T | null | undefined): Partial<T> | undefined {
-  if (value == null) return undefined;
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
 builder.mutationFields((t) => ({
   updateSettings: t.field({
     type: UpdateSettingsPayload,
@@ -86,9 +81,9 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) =>
       updateSettings(ctx.services, requireViewer(ctx), {
         user: input.user
-          ? { ...withoutUndefined(input.user), notifications: withoutUndefined(input.user.notifications) }
+          ? { ...defined(input.user), notifications: defined(input.user.notifications) }
           : undefined,
-        org: withoutUndefined(input.org),
+        org: defined(input.org),
       }),
   }),
   updateProfile: t.field({
@@ -96,6 +91,6 @@ builder.mutationFields((t) => ({
     description: "Changes the caller's display name or avatar.",
     errors: { types: [ValidationError] },
     args: { input: t.arg({ type: UpdateProfileInput, required: true }) },
-    resolve: (_root, { input }, ctx) => updateProfile(ctx.services, requireViewer(ctx), withoutUndefined(input)),
+    resolve: (_root, { input }, ctx) => updateProfile(ctx.services, requireViewer(ctx), defined(input)),
   }),
 }));

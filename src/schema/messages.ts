@@ -1,10 +1,11 @@
 import { resolveCursorConnection } from '@pothos/plugin-relay';
-import { GraphQLError } from 'graphql';
 import { findVisibleMessages, lastMessagesOf, listMessages, type Message } from '../repositories/messages.ts';
 import { findVisibleRuns, type Run } from '../repositories/runs.ts';
 import { builder } from './builder.ts';
 import { TeammateRef } from './teammates.ts';
-import { batched, ThreadRef } from './threads.ts';
+import { batched } from './batched.ts';
+import { decodeSeq } from './cursors.ts';
+import { ThreadRef } from './threads.ts';
 import { UserRef } from './users.ts';
 
 export const AuthorKindEnum = builder.enumType('AuthorKind', {
@@ -81,12 +82,6 @@ export const MessageRef = builder.loadableNode('Message', {
   }),
 });
 
-function seqCursor(cursor: string | undefined): number | undefined {
-  if (cursor === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(cursor)) throw new GraphQLError('Invalid cursor', { extensions: { code: 'BAD_USER_INPUT' } });
-  return Number(cursor);
-}
-
 const lastMessageOf = batched<Message | null>((ctx, ids) => lastMessagesOf(ctx.db, ids), null);
 
 builder.objectFields(ThreadRef, (t) => ({
@@ -100,8 +95,8 @@ builder.objectFields(ThreadRef, (t) => ({
           listMessages(ctx.db, thread.id, {
             limit,
             inverted,
-            afterSeq: seqCursor(after),
-            beforeSeq: seqCursor(before),
+            afterSeq: decodeSeq(after),
+            beforeSeq: decodeSeq(before),
           }),
       ),
   }),

@@ -1,6 +1,4 @@
-import { createContextCache } from '@pothos/core';
 import { resolveArrayConnection } from '@pothos/plugin-relay';
-import DataLoader from 'dataloader';
 import {
   findInvitationsAdministeredBy,
   findOrgsOfMember,
@@ -12,19 +10,12 @@ import {
 } from '../repositories/orgs.ts';
 import { readOrgSettings, type OrgSettings } from '../services/settings.ts';
 import { canManageOrg } from '../services/viewer.ts';
+import { batched } from './batched.ts';
 import { builder } from './builder.ts';
-import type { Context } from '../server/context.ts';
 import { UserRef } from './users.ts';
 
 /** Members per organisation, batched across every Org in one operation. */
-const membersLoader = createContextCache(
-  (ctx: Context) =>
-    new DataLoader<string, OrgMember[]>(async (orgIds) => {
-      const byOrg = await listMembersOfOrgs(ctx.db, orgIds);
-      return orgIds.map((id) => byOrg.get(id) ?? []);
-    }),
-);
-const membersOf = (ctx: Context, orgId: string) => membersLoader(ctx).load(orgId);
+const membersOf = batched<OrgMember[]>((ctx, ids) => listMembersOfOrgs(ctx.db, ids), []);
 
 export const OrgRoleEnum = builder.enumType('OrgRole', {
   description: "A member's role in an organisation.",

@@ -1,11 +1,9 @@
-import { createContextCache } from '@pothos/core';
 import { resolveArrayConnection } from '@pothos/plugin-relay';
-import DataLoader from 'dataloader';
 import { CATEGORIES } from '../agents/catalog/manifest.ts';
 import { findMemoriesInOrg, memoriesOfTeammates, type Memory } from '../repositories/memories.ts';
 import { findTeammatesInOrg, type Appearance, type Teammate } from '../repositories/teammates.ts';
-import type { Context } from '../server/context.ts';
 import { exportTeammate } from '../services/teammates.ts';
+import { batched } from './batched.ts';
 import { builder } from './builder.ts';
 import { UserRef } from './users.ts';
 
@@ -33,13 +31,9 @@ export const AppearanceRef = builder.objectRef<Appearance>('Appearance').impleme
 });
 
 /** Memories per teammate, batched across every Teammate in one operation. */
-const memoriesLoader = createContextCache(
-  (ctx: Context) =>
-    new DataLoader<string, Memory[]>(async (teammateIds) => {
-      if (!ctx.viewer) return teammateIds.map(() => []);
-      const byTeammate = await memoriesOfTeammates(ctx.db, ctx.viewer.org.id, teammateIds);
-      return teammateIds.map((id) => byTeammate.get(id) ?? []);
-    }),
+const memoriesOf = batched<Memory[]>(
+  (ctx, ids) => (ctx.viewer ? memoriesOfTeammates(ctx.db, ctx.viewer.org.id, ids) : Promise.resolve(new Map())),
+  [],
 );
 
 export const TeammateRef = builder.loadableNode('Teammate', {
@@ -101,22 +95,9 @@ builder.objectField(TeammateRef, 'memories', (t) =>
     type: MemoryRef,
     description: 'Long-term notes they keep, oldest first. Readable and editable by every member.',
     resolve: async (tm, args, ctx) =>
-      resolveArrayConnection({ args, maxSize: 500, defaultSize: 100 }, await memoriesLoader(ctx).load(tm.id)),
+      resolveArrayConnection({ args, maxSize: 500, defaultSize: 100 }, await memoriesOf(ctx, tm.id)),
   }),
 );
 builder.objectField(MemoryRef, 'teammate', (t) =>
   t.field({ type: TeammateRef, description: 'Whose note it is.', resolve: (m) => m.teammateId }),
 );
-
-/** Cursor of a teammate in `teammates`: its (hired_at, id) position, opaque to clients. */
-export function teammateCursor(t: Teammate): string {
-  return Buffer.from(`${t.hiredAt.toISOString()}|${t.id}`).toString('base64url');
-}
-
-export function parseTeammateCursor(cursor: string | undefined): { hiredAt: Date; id: string } | undefined {
-  if (!cursor) return undefined;
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const hiredAt = new Date(at ?? '');
-  if (!id || Number.isNaN(hiredAt.getTime())) return undefined;
-  return { hiredAt, id };
-}

@@ -1,5 +1,3 @@
-import { createContextCache } from '@pothos/core';
-import DataLoader from 'dataloader';
 import {
   activityAt,
   findThreadsOfMember,
@@ -8,7 +6,7 @@ import {
   type Thread,
   type ThreadMember,
 } from '../repositories/threads.ts';
-import type { Context } from '../server/context.ts';
+import { batched } from './batched.ts';
 import { builder } from './builder.ts';
 import { TeammateRef } from './teammates.ts';
 import { UserRef } from './users.ts';
@@ -28,16 +26,6 @@ export const BusyPolicyEnum = builder.enumType('BusyPolicy', {
     INTERRUPT: { value: 'interrupt', description: 'The running turn is cancelled and a new one starts.' },
   } as const,
 });
-
-export function batched<V>(load: (ctx: Context, ids: readonly string[]) => Promise<Map<string, V>>, fallback: V) {
-  const cache = createContextCache(
-    (ctx: Context) => new DataLoader<string, V>(async (ids) => {
-      const found = await load(ctx, ids);
-      return ids.map((id) => found.get(id) ?? fallback);
-    }),
-  );
-  return (ctx: Context, id: string) => cache(ctx).load(id);
-}
 
 /** Per-thread facts for lists of threads, each in one query per operation. */
 const membersOf = batched<ThreadMember[]>((ctx, ids) => membersOfThreads(ctx.db, ids), []);

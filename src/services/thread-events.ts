@@ -51,12 +51,6 @@ function ensurePreparer(services: AppServices): void {
   });
 }
 
-function parseCursor(after: string | null | undefined): number | undefined {
-  if (after === null || after === undefined || after === '') return undefined;
-  if (!/^\d{1,15}$/.test(after)) throw new GraphQLError('Invalid cursor', { extensions: { code: 'BAD_USER_INPUT' } });
-  return Number(after);
-}
-
 export const notAMember = () =>
   new GraphQLError('You are no longer a member of this thread', { extensions: { code: 'FORBIDDEN' } });
 
@@ -71,9 +65,9 @@ export async function subscribeThreadEvents(
   services: AppServices,
   viewer: Viewer,
   threadId: string,
-  after: string | null | undefined,
+  /** Event position to resume after (decoded from the client's cursor); undefined: live only. */
+  afterSeq: number | undefined,
 ): Promise<AsyncQueue<ThreadEventPayload>> {
-  const afterSeq = parseCursor(after);
   ensurePreparer(services);
   const { bus } = services;
   const unsubscribers: Array<() => void> = [];

@@ -129,3 +129,23 @@ export function useTestServer(
     await db?.drop();
   });
 }
+
+/** Counts the SQL queries a server runs while `work` runs: pass `onQuery` to the server. */
+export function queryCounter() {
+  let recording = false;
+  let count = 0;
+  return {
+    onQuery: () => {
+      if (recording) count += 1;
+    },
+    async count<T>(work: () => Promise<T>): Promise<{ result: T; queries: number }> {
+      count = 0;
+      recording = true;
+      try {
+        return { result: await work(), queries: count };
+      } finally {
+        recording = false;
+      }
+    },
+  };
+}
