@@ -17,6 +17,7 @@ import WebSocket from 'ws';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 import { createLogger } from '../src/logger.ts';
 import { spawnTmates } from '../test/helpers/process.ts';
+import { fmt, gql, percentile, sleep } from './common.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,23 +32,8 @@ const EVENTS = Number(values.events);
 
 const SUBSCRIPTION = `subscription($id: ID!) { threadEvents(threadId: $id) { __typename cursor ... on MessageEvent { message { id seq body status authorKind createdAt } } } }`;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function gql(url: string, token: string, query: string, variables: Record<string, unknown> = {}) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: any; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
 
 /** A minimal graphql-transport-ws subscriber: cheap enough to open ten thousand from one process. */
 function subscriber(wsUrl: string, token: string, threadId: string, onEvent: () => void): Promise<WebSocket> {

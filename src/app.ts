@@ -17,8 +17,11 @@ import { authenticate } from './services/viewer.ts';
 import { GraphQLError } from 'graphql';
 import { startHttpServer, type HttpServer } from './server/http-server.ts';
 import { createTmatesYoga, type Readiness } from './server/yoga.ts';
+import { createFileStorage } from './storage/create-storage.ts';
 import { version } from './version.ts';
 import { EventBus } from './realtime/event-bus.ts';
+import { AgentRuntime } from './agents/runtime.ts';
+import { createProvider } from './agents/providers/create-provider.ts';
 import { PostgresTransport, type Transport } from './realtime/transport.ts';
 
 /** LISTEN/NOTIFY on the application database by default; Redis pub/sub when REDIS_URL is set. */
@@ -80,7 +83,7 @@ async function connect(
     const reason = (error as Error).message || (error as { code?: string }).code || String(error);
     throw new DatabaseUnavailableError(`cannot connect to the database at ${describeDatabaseUrl(url)}: ${reason}`);
   }
-  return { pool, db: createDatabase(pool, onQuery) };
+  return { pool, db: createDatabase(pool, onQuery, { prepare: config.databasePreparedStatements }) };
 }
 
 export async function startApp(options: StartOptions): Promise<App> {
@@ -102,17 +105,28 @@ export async function startApp(options: StartOptions): Promise<App> {
     await bus.start();
     cleanup.push(() => bus.stop());
 
-    const services: AppServices = {
+    const secret = resolveSecret(config);
+    // Local download URLs point at this API: PUBLIC_URL, else the address it ends up listening on.
+    let listeningUrl: string | undefined;
+    const storage = await createFileStorage(config, {
+      secret,
+      publicUrl: () => config.publicUrl ?? listeningUrl ?? `http://localhost:${config.port}`,
+    });
+    const services = {
       config,
       db,
       logger,
       version,
       bus,
+      storage,
+      clock: { now: () => new Date() },
       auth: {
-        secret: resolveSecret(config),
+        secret,
         supabase: createSupabaseVerifier({ url: config.supabase.url, jwtSecret: config.supabase.jwtSecret }),
       },
-    };
+    } as AppServices;
+    services.agents = new AgentRuntime(services, createProvider(config));
+    cleanup.push(() => services.agents.stop());
     // Reference data (the catalog) is part of a working installation: seeded at every start, idempotently.
     if (options.migrate !== false) await seedDatabase(services);
 
@@ -124,9 +138,11 @@ export async function startApp(options: StartOptions): Promise<App> {
         tasks: options.tasks ?? defaultTasks,
         deps: services,
         concurrency: config.workerConcurrency,
+        localQueueSize: config.workerLocalQueueSize,
         logger,
         gracefulShutdownMs: Math.max(0, config.shutdownTimeoutMs - 1000),
       });
+      services.agents.startBackground();
       runner.promise.catch((error: Error) => {
         workerError = error;
         logger.error({ err: error }, 'worker stopped unexpectedly');
@@ -167,6 +183,8 @@ export async function startApp(options: StartOptions): Promise<App> {
           }
         },
       });
+      const host = ['0.0.0.0', '::', ''].includes(config.host) ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+      listeningUrl = `http://${host}:${http.port}`;
     }
 
     let stopped: Promise<void> | undefined;

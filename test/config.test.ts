@@ -60,6 +60,18 @@ describe('configuration', () => {
     expect(errorOf({ FILE_STORAGE_BACKEND: 'ftp' }).message).toContain('FILE_STORAGE_BACKEND');
   });
 
+  it('parses file settings, with documented defaults', () => {
+    const defaults = parseConfig({}, '/srv/app').storage;
+    expect(defaults).toMatchObject({ maxBytes: 25 * 1024 * 1024, downloadUrlTtlSeconds: 900, uploadUrlTtlSeconds: 3600, supabaseBucket: 'files' });
+    expect(defaults.allowedTypes).toEqual(expect.arrayContaining(['application/pdf', 'text/csv', 'image/png']));
+    expect(defaults.allowedTypes).not.toContain('application/x-msdownload');
+    const custom = parseConfig({ FILE_MAX_BYTES: '1048576', FILE_ALLOWED_TYPES: 'Image/*, application/pdf ,' }, '/srv/app').storage;
+    expect(custom).toMatchObject({ maxBytes: 1048576, allowedTypes: ['image/*', 'application/pdf'] });
+    expect(errorOf({ FILE_ALLOWED_TYPES: 'pdf,image/*' }).message).toContain('FILE_ALLOWED_TYPES expected media types like text/csv,image/* (got "pdf")');
+    expect(errorOf({ FILE_MAX_BYTES: '0' }).message).toContain('FILE_MAX_BYTES expected an integer');
+    expect(errorOf({ AWS_ACCESS_KEY_ID: 'AKIA' }).message).toContain('AWS_SECRET_ACCESS_KEY is required when AWS_ACCESS_KEY_ID is set');
+  });
+
   it('parses lists, flags and empty values', () => {
     const config = parseConfig(
       { CORS_ORIGINS: 'https://a.example, https://b.example,', RUN_WORKER: 'off', OPENAI_API_KEY: '', TMATES_HOME: '/var/lib/tmates' },
@@ -69,5 +81,16 @@ describe('configuration', () => {
     expect(config.runWorker).toBe(false);
     expect(config.openai.apiKey).toBeUndefined();
     expect(config.home).toBe('/var/lib/tmates');
+  });
+});
+
+describe('.env.example', () => {
+  it('documents every variable the configuration reads', async () => {
+    const { readFileSync } = await import('node:fs');
+    const source = readFileSync(new URL('../src/config/config.ts', import.meta.url), 'utf8');
+    const variables = [...source.matchAll(/^ {4}([A-Z][A-Z0-9_]+): /gm)].map((m) => m[1]!);
+    expect(variables.length).toBeGreaterThan(30);
+    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    expect(variables.filter((v) => !new RegExp(`^# ${v}=`, 'm').test(example))).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OfflineProvider } from '../src/agents/providers/offline-provider.ts';
 import { OpenAIProvider } from '../src/agents/providers/openai-provider.ts';
+import { createProvider, modelFor } from '../src/agents/providers/create-provider.ts';
+import { parseConfig } from '../src/config/config.ts';
 import { ProviderError, type CompletionRequest, type StreamEvent } from '../src/agents/providers/types.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.ts';
 import { poll } from './helpers/subscriptions.ts';
@@ -172,5 +174,34 @@ describe('offline model', () => {
       if (events.length === 2) controller.abort();
     }
     expect(events).toHaveLength(2);
+  });
+});
+
+describe('choosing the provider from configuration', () => {
+  it('Azure OpenAI: deployment URL, api-version and api-key header, streamed like OpenAI', async () => {
+    const provider = createProvider(
+      parseConfig({ AZURE_OPENAI_ENDPOINT: fake.baseUrl.replace(/\/v1$/, ''), AZURE_OPENAI_API_KEY: 'azure-key', AZURE_OPENAI_DEPLOYMENT: 'team-gpt', AZURE_OPENAI_API_VERSION: '2024-10-21' }),
+    );
+    expect(provider.name).toBe('azure-openai');
+    fake.enqueue({ kind: 'text', chunks: ['From', ' Azure'] });
+    const events = await collectStream(provider.stream(request, new AbortController().signal));
+    expect(events.filter((e) => e.type === 'text').map((e) => (e as { delta: string }).delta).join('')).toBe('From Azure');
+    const call = fake.calls.at(-1)!;
+    expect(call.url).toBe('/openai/deployments/team-gpt/chat/completions?api-version=2024-10-21');
+    expect(call.headers['api-key']).toBe('azure-key');
+  });
+
+  it('OpenAI-compatible servers by base URL, the offline model without any key; models per teammate', () => {
+    const compatible = parseConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1', DEFAULT_MODEL: 'llama3.1' });
+    expect(createProvider(compatible).name).toBe('openai-compatible');
+    expect(createProvider(parseConfig({ OPENAI_API_KEY: 'sk-test' })).name).toBe('openai');
+    const offline = createProvider(parseConfig({}));
+    expect(offline.name).toBe('offline');
+    const provider = createProvider(compatible);
+    // Catalog teammates follow the installation's model; self-made ones keep their own.
+    expect(modelFor(provider, compatible, { model: 'gpt-4o-mini', catalogKey: 'starter' })).toBe('llama3.1');
+    expect(modelFor(provider, compatible, { model: 'qwen2.5', catalogKey: null })).toBe('qwen2.5');
+    expect(modelFor(provider, compatible, { model: 'gpt-4o-mini', catalogKey: 'starter' }, 'mistral')).toBe('mistral');
+    expect(modelFor(offline, compatible, { model: 'qwen2.5', catalogKey: null })).toBe('offline');
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpUser, type TestUser } from './helpers/accounts.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
-import { collect, poll, type Collected } from './helpers/subscriptions.ts';
+import { collect, messageEvents, poll, type Collected } from './helpers/subscriptions.ts';
 
 /** Two API processes on one database, like a scaled-out installation. */
 let db: TestDatabase;
@@ -51,7 +51,7 @@ describe('threadEvents', () => {
   it('delivers a message sent through another process, live', async () => {
     const user = await signUpUser(a, 'Live');
     const thread = await teamChatOf(user);
-    const sub = await listen(a, () => collect(a.wsClient({ token: user.token }), EVENTS, { id: thread }));
+    const sub = await listen(a, () => collect(a.wsClient({ token: user.token }), EVENTS, { id: thread }, messageEvents));
     await gql(user, SEND, { id: thread, body: 'from process B' }, b);
     const [event] = await sub.waitFor(1);
     expect(event!.threadEvents).toMatchObject({
@@ -66,14 +66,14 @@ describe('threadEvents', () => {
   it('resumes after a disconnect: exactly the missed messages, in order, then live ones', async () => {
     const user = await signUpUser(a, 'Resume');
     const thread = await teamChatOf(user);
-    const first = await listen(a, () => collect(a.wsClient({ token: user.token }), EVENTS, { id: thread }));
+    const first = await listen(a, () => collect(a.wsClient({ token: user.token }), EVENTS, { id: thread }, messageEvents));
     await gql(user, SEND, { id: thread, body: 'before' });
     const [seen] = await first.waitFor(1);
     first.stop();
     const cursor = seen!.threadEvents.cursor as string;
 
     for (let i = 1; i <= 50; i += 1) await gql(user, SEND, { id: thread, body: `missed ${i}` }, i % 2 ? a : b);
-    const resumed = collect(b.wsClient({ token: user.token }), EVENTS, { id: thread, after: cursor });
+    const resumed = collect(b.wsClient({ token: user.token }), EVENTS, { id: thread, after: cursor }, messageEvents);
     await resumed.waitFor(50);
     await gql(user, SEND, { id: thread, body: 'live after resume' }, a);
     const events = await resumed.waitFor(51);
@@ -94,7 +94,7 @@ describe('threadEvents', () => {
     const sending = (async () => {
       for (let i = 0; i < 30; i += 1) await gql(user, SEND, { id: thread, body: `race ${i}` }, b);
     })();
-    const sub = collect(a.wsClient({ token: user.token }), EVENTS, { id: thread, after: t.eventCursor });
+    const sub = collect(a.wsClient({ token: user.token }), EVENTS, { id: thread, after: t.eventCursor }, messageEvents);
     await sending;
     await sub.waitFor(30);
     await new Promise((r) => setTimeout(r, 300));
@@ -131,7 +131,7 @@ describe('threadEvents', () => {
     const user = await signUpUser(a, 'Marker');
     const thread = await teamChatOf(user);
     await gql(user, SEND, { id: thread, body: 'read me' });
-    const sub = await listen(b, () => collect(b.wsClient({ token: user.token }), EVENTS, { id: thread }));
+    const sub = await listen(b, () => collect(b.wsClient({ token: user.token }), EVENTS, { id: thread }, (e) => e.threadEvents.__typename === 'ReadEvent'));
     await gql(user, 'mutation($id: ID!) { markThreadRead(input: { threadId: $id, seq: 1 }) { __typename } }', { id: thread });
     const [event] = await sub.waitFor(1);
     expect(event!.threadEvents).toMatchObject({ __typename: 'ReadEvent', seq: 1, user: { displayName: 'Marker' } });
@@ -175,7 +175,7 @@ describe('authorisation of subscriptions', () => {
       { token: guest.token, headers: { 'x-tmates-org': org } },
     );
     expect(refused.data!.updateThread.__typename).toBe('ForbiddenError');
-    const sub = await listen(b, () => collect(b.wsClient({ token: guest.token, org }), EVENTS, { id: thread }));
+    const sub = await listen(b, () => collect(b.wsClient({ token: guest.token, org }), EVENTS, { id: thread }, messageEvents));
     await asOwner('mutation($id: ID!) { sendMessage(input: { threadId: $id, body: "welcome" }) { __typename } }', { id: thread });
     await sub.waitFor(1);
     const removed = await asOwner('mutation($id: ID!, $u: [ID!]) { updateThread(input: { threadId: $id, removeUserIds: $u }) { __typename ... on Error { message } } }', { id: thread, u: [guestId] });
@@ -223,7 +223,7 @@ describe('event relay', () => {
   it('reconnects after losing its database connection and replays what subscribers missed', async () => {
     const user = await signUpUser(a, 'Outage');
     const thread = await teamChatOf(user);
-    const sub = await listen(a, () => collect(a.wsClient({ token: user.token }), EVENTS, { id: thread }));
+    const sub = await listen(a, () => collect(a.wsClient({ token: user.token }), EVENTS, { id: thread }, messageEvents));
     await gql(user, SEND, { id: thread, body: 'before the outage' }, b);
     await sub.waitFor(1);
     // Kill every listening connection (as a database restart would), then write while they are down.

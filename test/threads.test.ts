@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it } from 'vitest';
 import { signUpUser, type TestUser } from './helpers/accounts.ts';
 import { type TestServer, useTestServer } from './helpers/server.ts';
@@ -133,9 +135,11 @@ describe('messages', () => {
     const thread = threads.edges.find((e: Data) => e.node.kind === 'DIRECT').node.id;
     const input = { threadId: thread, body: 'Please draft the brief', clientMessageId: 'c-1' };
     const first = (await gql(user, SEND, { input })).sendMessage;
-    expect(first).toMatchObject({ __typename: 'SendMessagePayload', message: { seq: 2, body: input.body, authorKind: 'USER', clientMessageId: 'c-1' }, runs: [] });
+    expect(first).toMatchObject({ __typename: 'SendMessagePayload', message: { seq: 2, body: input.body, authorKind: 'USER', clientMessageId: 'c-1' } });
+    expect(first.runs).toHaveLength(1); // the teammate of the direct thread answers
     const again = (await gql(user, SEND, { input })).sendMessage;
     expect(again.message.id).toBe(first.message.id);
+    expect(again.runs).toEqual(first.runs); // the retry started nothing new
     const concurrent = await Promise.all(Array.from({ length: 5 }, () => gql(user, SEND, { input: { ...input, clientMessageId: 'c-2' } })));
     expect(new Set(concurrent.map((r) => r.sendMessage.message.id)).size).toBe(1);
     expect((await gql(user, SEND, { input: { ...input, body: 'Something else' } })).sendMessage.__typename).toBe('ConflictError');
@@ -153,7 +157,13 @@ describe('messages', () => {
     const huge = (await gql(user, SEND, { input: { threadId: thread, body: 'x'.repeat(32_001) } })).sendMessage;
     expect(huge).toMatchObject({ __typename: 'ValidationError', issues: [{ field: 'body' }] });
     expect((await gql(user, SEND, { input: { threadId: theirs, body: 'hi' } })).sendMessage.__typename).toBe('NotFoundError');
-    expect((await gql(user, SEND, { input: { threadId: thread, body: 'hi', fileIds: ['nope'] } })).sendMessage.__typename).toBe('NotFoundError');
+    const lastSeq = async () => (await gql(user, 'query($id: ID!) { thread(id: $id) { lastSeq } }', { id: thread })).thread.lastSeq;
+    const before = await lastSeq();
+    const noFile = encodeGlobalID('File', randomUUID());
+    expect((await gql(user, SEND, { input: { threadId: thread, body: 'hi', fileIds: [noFile] } })).sendMessage.__typename).toBe('NotFoundError');
+    const malformed = await server.gql<Data>(SEND, { input: { threadId: thread, body: 'hi', fileIds: ['nope'] } }, { token: user.token });
+    expect(malformed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(await lastSeq()).toBe(before); // nothing refused was stored
   });
 
   it('pages messages newest-first on demand and back with before', async () => {

@@ -3,6 +3,10 @@ import * as m20261123120000 from './20261123120000_foundation.ts';
 import * as m20261123130000 from './20261123130000_identity.ts';
 import * as m20261123140000 from './20261123140000_teammates.ts';
 import * as m20261123150000 from './20261123150000_threads.ts';
+import * as m20261124100000 from './20261124100000_agent_turns.ts';
+import * as m20261124110000 from './20261124110000_pinboard.ts';
+import * as m20261124120000 from './20261124120000_files.ts';
+import * as m20261124130000 from './20261124130000_goals.ts';
 
 /**
  * Every migration, by name, in order. Imported statically (not discovered with a dynamic import)
@@ -13,4 +17,8 @@ export const migrations: Record<string, Migration> = {
   '20261123130000_identity': m20261123130000,
   '20261123140000_teammates': m20261123140000,
   '20261123150000_threads': m20261123150000,
+  '20261124100000_agent_turns': m20261124100000,
+  '20261124110000_pinboard': m20261124110000,
+  '20261124120000_files': m20261124120000,
+  '20261124130000_goals': m20261124130000,
 };

@@ -26,3 +26,11 @@ export function hasCustomProvider(config: Config): boolean {
 export function isAcceptedModel(config: Config, model: string): boolean {
   return hasCustomProvider(config) || (KNOWN_MODELS as readonly string[]).includes(model);
 }
+
+/**
+ * Whether a model reads images. Known vision-capable families by name (OpenAI's, and common open
+ * models served by OpenAI-compatible servers); anything else gets attachments as text only.
+ */
+export function supportsVision(model: string): boolean {
+  return /^(gpt-4o|gpt-4\.1|gpt-5|o3|o4|chatgpt-4o)|vision|llava|gemma-?3|qwen.*vl|pixtral|llama-?3\.2.*vision|llama-?4/i.test(model);
+}

@@ -31,7 +31,26 @@ export interface VerifiedToken {
   expiresAt: Date;
 }
 
+/**
+ * Tokens whose signature was already checked, until they expire: a client sends the same token
+ * with every request, and checking an HS256 signature through WebCrypto costs more than the rest
+ * of authentication. Bounded; the oldest entries go first.
+ */
+const verified = new Map<string, VerifiedToken>();
+const MAX_VERIFIED = 10_000;
+
 export async function verifyBuiltinToken(secret: string, token: string): Promise<VerifiedToken> {
+  const key = `${createHash('sha256').update(secret).digest('base64url')}:${token}`;
+  const known = verified.get(key);
+  if (known && known.expiresAt.getTime() > Date.now()) return known;
+  verified.delete(key);
+  const result = await verifySignature(secret, token);
+  if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+  verified.set(key, result);
+  return result;
+}
+
+async function verifySignature(secret: string, token: string): Promise<VerifiedToken> {
   try {
     const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
       issuer: TOKEN_ISSUER,

@@ -15,6 +15,14 @@ Commands:
   seed                  Load bundled reference data (catalog) into the database and exit.
   token --email E [--name N]
                         Print a sign-in token for E (the account is created if new).
+  run <teammate> --message "…" [--email E]
+                        One turn of a teammate (name, handle or catalog key) in your direct
+                        thread with it, streamed to the terminal. Runs in this process on the
+                        embedded database (or DATABASE_URL); a catalog teammate is hired first.
+  chat [teammate] [--url U] [--token T | --email E]
+                        Interactive chat over graphql-ws with a running server (default URL
+                        http://localhost:PORT/graphql; token from --token, TMATES_TOKEN, or minted
+                        for --email). Without a teammate: the team chat.
   help                  Show this help.
 
 Options:
@@ -45,6 +53,10 @@ async function main(argv: string[]): Promise<void> {
         'no-worker': { type: 'boolean' },
         email: { type: 'string' },
         name: { type: 'string' },
+        message: { type: 'string', short: 'm' },
+        url: { type: 'string' },
+        token: { type: 'string' },
+        org: { type: 'string' },
       },
     });
   } catch (error) {
@@ -69,7 +81,10 @@ async function main(argv: string[]): Promise<void> {
     if (error instanceof ConfigError) fail(error.message, EX_CONFIG);
     throw error;
   }
-  const logger: Logger = createLogger(config.logLevel, { command }, command === 'token' ? 2 : 1);
+  // Terminal commands keep stdout for their output and only log problems unless LOG_LEVEL says otherwise.
+  const terminal = ['token', 'run', 'chat'].includes(command);
+  const level = terminal && !process.env.LOG_LEVEL ? 'warn' : config.logLevel;
+  const logger: Logger = createLogger(level, { command }, terminal ? 2 : 1);
 
   // Command modules load the server stack, so they are imported only when needed (fast --help).
   switch (command) {
@@ -103,6 +118,25 @@ async function main(argv: string[]): Promise<void> {
       if (!values.email) fail('`tmates token` needs --email <address>.', EX_USAGE);
       const { runTokenCommand } = await import('./token.ts');
       return runTokenCommand(config, logger, { email: values.email, name: values.name });
+    }
+    case 'run': {
+      const teammate = positionals[1];
+      if (!teammate || !values.message) fail('`tmates run` needs a teammate and --message "…". Run `tmates --help`.', EX_USAGE);
+      const { runRunCommand } = await import('./run.ts');
+      process.exitCode = await runRunCommand(config, logger, { teammate, message: values.message, email: values.email });
+      return;
+    }
+    case 'chat': {
+      let token = values.token ?? process.env.TMATES_TOKEN;
+      if (!token) {
+        const { mintToken } = await import('./token.ts');
+        const { DEFAULT_CLI_EMAIL } = await import('./run.ts');
+        token = await mintToken(config, logger, { email: values.email ?? DEFAULT_CLI_EMAIL });
+      }
+      const { runChatCommand } = await import('./chat.ts');
+      const url = values.url ?? `${(config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/$/, '')}/graphql`;
+      process.exitCode = await runChatCommand({ url, token, teammate: positionals[1], org: values.org });
+      return;
     }
     case 'seed': {
       const { runSeedCommand } = await import('./database-commands.ts');

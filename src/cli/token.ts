@@ -13,12 +13,17 @@ export async function runTokenCommand(
   logger: Logger,
   options: { email: string; name?: string },
 ): Promise<void> {
+  process.stdout.write(`${await mintToken(config, logger, options)}\n`);
+}
+
+/** A sign-in token for that person (created if new), straight from the database. */
+export async function mintToken(config: Config, logger: Logger, options: { email: string; name?: string }): Promise<string> {
   const app = await startApp({ config, logger, http: false, worker: false });
   try {
     const user = await ensureUserByEmail(app.services, options.email, options.name);
     const { token, expiresAt } = await tokenFor(app.services, user);
-    process.stdout.write(`${token}\n`);
     process.stderr.write(`token for ${user.email}, valid until ${expiresAt.toISOString()}\n`);
+    return token;
   } finally {
     await app.stop('token issued');
   }

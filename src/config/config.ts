@@ -64,6 +64,43 @@ const url = (protocols: string[], check?: (parsed: URL) => string | undefined) =
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
+/** What uploads may be by default: documents, text, data and images (checked on the bytes, not the name). */
+export const DEFAULT_ALLOWED_FILE_TYPES = [
+  'text/plain',
+  'text/markdown',
+  'text/csv',
+  'text/tab-separated-values',
+  'application/json',
+  'text/html',
+  'application/pdf',
+  'application/rtf',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/vnd.oasis.opendocument.text',
+  'application/vnd.oasis.opendocument.spreadsheet',
+  'application/vnd.oasis.opendocument.presentation',
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+];
+
+/** A comma-separated list of media types (`type/subtype` or `type/*`). */
+const mediaTypeList = optionalString.transform((v, ctx) => {
+  if (v === undefined) return DEFAULT_ALLOWED_FILE_TYPES;
+  const types = v
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter(Boolean);
+  const bad = types.filter((t) => !/^[a-z0-9][\w.+-]*\/(\*|[a-z0-9][\w.+-]*)$/.test(t));
+  if (bad.length > 0 || types.length === 0) {
+    ctx.addIssue({ code: 'custom', message: `expected media types like text/csv,image/* (got "${bad.join(',') || v}")` });
+    return z.NEVER;
+  }
+  return types;
+});
+
 const postgresUrl = url(['postgres:', 'postgresql:'], (parsed) => {
   if (!parsed.hostname && !parsed.searchParams.get('host')) {
     return 'needs a host (postgres://user:password@host:5432/database)';
@@ -80,6 +117,7 @@ const envSchema = z
     PUBLIC_URL: url(['http:', 'https:']),
     DATABASE_URL: postgresUrl,
     DATABASE_POOL_SIZE: integer(10, 1, 1000),
+    DATABASE_PREPARED_STATEMENTS: booleanFlag(true),
     TMATES_HOME: optionalString.default('.tmates'),
     TMATES_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
       message: 'must be at least 32 characters (e.g. `openssl rand -hex 32`)',
@@ -89,6 +127,7 @@ const envSchema = z
     EMBEDDED_PG_PORT: integer(0, 0, 65535),
     RUN_WORKER: booleanFlag(true),
     WORKER_CONCURRENCY: integer(10, 1, 200),
+    WORKER_LOCAL_QUEUE_SIZE: integer(0, 0, 1000),
     SHUTDOWN_TIMEOUT_MS: integer(8000, 0, 600_000),
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: url(['http:', 'https:']),
@@ -97,6 +136,12 @@ const envSchema = z
     AZURE_OPENAI_API_VERSION: optionalString,
     AZURE_OPENAI_DEPLOYMENT: optionalString,
     DEFAULT_MODEL: optionalString,
+    MODEL_MAX_RETRIES: integer(3, 0, 10),
+    MODEL_TIMEOUT_MS: integer(120_000, 1_000, 600_000),
+    ROUTER_TIMEOUT_MS: integer(5_000, 100, 60_000),
+    AGENT_MAX_STEPS: integer(8, 1, 50),
+    RUN_STALE_AFTER_MS: integer(60_000, 500, 3_600_000),
+    OFFLINE_CHUNK_DELAY_MS: integer(15, 0, 1_000),
     SUPABASE_URL: url(['http:', 'https:']),
     SUPABASE_ANON_KEY: optionalString,
     SUPABASE_SERVICE_ROLE_KEY: optionalString,
@@ -106,6 +151,11 @@ const envSchema = z
     S3_REGION: optionalString,
     S3_ENDPOINT: url(['http:', 'https:']),
     S3_FORCE_PATH_STYLE: booleanFlag(false),
+    SUPABASE_STORAGE_BUCKET: optionalString.default('files'),
+    FILE_MAX_BYTES: integer(25 * 1024 * 1024, 1, 2_147_483_647),
+    FILE_ALLOWED_TYPES: mediaTypeList,
+    DOWNLOAD_URL_TTL_SECONDS: integer(15 * 60, 10, 7 * 24 * 3600),
+    UPLOAD_URL_TTL_SECONDS: integer(60 * 60, 60, 7 * 24 * 3600),
     AWS_ACCESS_KEY_ID: optionalString,
     AWS_SECRET_ACCESS_KEY: optionalString,
     STRIPE_SECRET_KEY: optionalString,
@@ -123,6 +173,7 @@ const envSchema = z
     need(env.FILE_STORAGE_BACKEND === 's3', 'S3_BUCKET', 'when FILE_STORAGE_BACKEND=s3');
     need(env.FILE_STORAGE_BACKEND === 'supabase', 'SUPABASE_URL', 'when FILE_STORAGE_BACKEND=supabase');
     need(env.FILE_STORAGE_BACKEND === 'supabase', 'SUPABASE_SERVICE_ROLE_KEY', 'when FILE_STORAGE_BACKEND=supabase');
+    need(Boolean(env.AWS_ACCESS_KEY_ID), 'AWS_SECRET_ACCESS_KEY', 'when AWS_ACCESS_KEY_ID is set');
     need(Boolean(env.AZURE_OPENAI_ENDPOINT), 'AZURE_OPENAI_API_KEY', 'when AZURE_OPENAI_ENDPOINT is set');
     need(Boolean(env.STRIPE_WEBHOOK_SECRET), 'STRIPE_SECRET_KEY', 'when STRIPE_WEBHOOK_SECRET is set');
   });
@@ -136,6 +187,8 @@ export interface Config {
   publicUrl: string | undefined;
   databaseUrl: string | undefined;
   databasePoolSize: number;
+  /** Run queries as named prepared statements (off behind a pooler in transaction mode). */
+  databasePreparedStatements: boolean;
   /** Absolute path of the folder that holds the embedded database, secrets and local files. */
   home: string;
   secret: string | undefined;
@@ -146,13 +199,47 @@ export interface Config {
   embeddedPgPort: number;
   runWorker: boolean;
   workerConcurrency: number;
+  /** Jobs a worker fetches and locks at once (graphile-worker's local queue); 0 or 1: one at a time. */
+  workerLocalQueueSize: number;
   shutdownTimeoutMs: number;
   openai: { apiKey?: string; baseUrl?: string; defaultModel?: string };
   azureOpenai: { apiKey?: string; endpoint?: string; apiVersion?: string; deployment?: string };
+  agents: {
+    /** Retries of a model request on 408/409/429/5xx, timeouts and connection errors (with backoff). */
+    maxRetries: number;
+    /** Per model request. */
+    timeoutMs: number;
+    /** The router (who answers in a team thread) falls back to a deterministic choice after this. */
+    routerTimeoutMs: number;
+    /** Model calls one run may make (tool-call rounds). */
+    maxSteps: number;
+    /** A running run whose worker sent no heartbeat for this long is recovered (its job retried). */
+    staleAfterMs: number;
+    /** Pause between the offline model's words, so its answers visibly stream (0 in tests). */
+    offlineChunkDelayMs: number;
+  };
   supabase: { url?: string; anonKey?: string; serviceRoleKey?: string; jwtSecret?: string };
   storage: {
     backend: Env['FILE_STORAGE_BACKEND'];
-    s3: { bucket?: string; region?: string; endpoint?: string; forcePathStyle: boolean };
+    /** Largest file accepted, in bytes (uploads and direct uploads). */
+    maxBytes: number;
+    /** Media types accepted, as sniffed from the bytes: `type/subtype` or `type/*`. */
+    allowedTypes: string[];
+    /** Lifetime of signed download URLs. */
+    downloadUrlTtlSeconds: number;
+    /** Lifetime of direct-upload URLs (and of the pending file waiting for its bytes). */
+    uploadUrlTtlSeconds: number;
+    s3: {
+      bucket?: string;
+      region?: string;
+      endpoint?: string;
+      forcePathStyle: boolean;
+      /** Unset: the AWS SDK's default credential chain (environment, profile, instance role). */
+      accessKeyId?: string;
+      secretAccessKey?: string;
+    };
+    /** Supabase Storage bucket (FILE_STORAGE_BACKEND=supabase); must exist and be private. */
+    supabaseBucket: string;
   };
   stripe: { secretKey?: string; webhookSecret?: string };
   redisUrl: string | undefined;
@@ -196,6 +283,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     publicUrl: e.PUBLIC_URL,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    databasePreparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     home: path.resolve(cwd, e.TMATES_HOME),
     secret: e.TMATES_SECRET,
     tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
@@ -203,6 +291,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     runWorker: e.RUN_WORKER,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    workerLocalQueueSize: e.WORKER_LOCAL_QUEUE_SIZE,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, defaultModel: e.DEFAULT_MODEL },
     azureOpenai: {
@@ -210,6 +299,14 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       endpoint: e.AZURE_OPENAI_ENDPOINT,
       apiVersion: e.AZURE_OPENAI_API_VERSION,
       deployment: e.AZURE_OPENAI_DEPLOYMENT,
+    },
+    agents: {
+      maxRetries: e.MODEL_MAX_RETRIES,
+      timeoutMs: e.MODEL_TIMEOUT_MS,
+      routerTimeoutMs: e.ROUTER_TIMEOUT_MS,
+      maxSteps: e.AGENT_MAX_STEPS,
+      staleAfterMs: e.RUN_STALE_AFTER_MS,
+      offlineChunkDelayMs: e.OFFLINE_CHUNK_DELAY_MS,
     },
     supabase: {
       url: e.SUPABASE_URL,
@@ -219,7 +316,19 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     },
     storage: {
       backend: e.FILE_STORAGE_BACKEND,
-      s3: { bucket: e.S3_BUCKET, region: e.S3_REGION, endpoint: e.S3_ENDPOINT, forcePathStyle: e.S3_FORCE_PATH_STYLE },
+      maxBytes: e.FILE_MAX_BYTES,
+      allowedTypes: e.FILE_ALLOWED_TYPES,
+      downloadUrlTtlSeconds: e.DOWNLOAD_URL_TTL_SECONDS,
+      uploadUrlTtlSeconds: e.UPLOAD_URL_TTL_SECONDS,
+      s3: {
+        bucket: e.S3_BUCKET,
+        region: e.S3_REGION,
+        endpoint: e.S3_ENDPOINT,
+        forcePathStyle: e.S3_FORCE_PATH_STYLE,
+        accessKeyId: e.AWS_ACCESS_KEY_ID,
+        secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
+      },
+      supabaseBucket: e.SUPABASE_STORAGE_BUCKET,
     },
     stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET },
     redisUrl: e.REDIS_URL,

@@ -1,4 +1,5 @@
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { createHash } from 'node:crypto';
+import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../logger.ts';
 import type { DB } from './schema.ts';
@@ -27,10 +28,60 @@ export function createPool(connectionString: string, max: number, logger: Logger
   return pool;
 }
 
+/** Distinct statements one connection keeps prepared; beyond this, queries are planned each time. */
+const MAX_PREPARED_PER_CONNECTION = 500;
+const statementNames = new Map<string, string>();
+const preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
+
+/**
+ * The name a query is prepared under on a connection, or undefined to run it unnamed. PostgreSQL
+ * then parses and plans each distinct statement once per connection instead of on every call —
+ * for the short queries Tmates runs, planning costs about as much as executing. Only data
+ * statements are prepared, and only so many per connection (lists of ids make statements vary).
+ */
+function statementName(client: pg.PoolClient, text: string): string | undefined {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = /^\s*(select|insert|update|delete|with)\b/i.test(text) ? `k_${createHash('sha1').update(text).digest('base64url')}` : '';
+    if (statementNames.size >= 10_000) statementNames.clear();
+    statementNames.set(text, name);
+  }
+  if (!name) return undefined;
+  let prepared = preparedOn.get(client);
+  if (!prepared) preparedOn.set(client, (prepared = new Set()));
+  if (!prepared.has(name)) {
+    if (prepared.size >= MAX_PREPARED_PER_CONNECTION) return undefined;
+    prepared.add(name);
+  }
+  return name;
+}
+
+/**
+ * The pool as Kysely sees it: every connection runs data statements as named prepared statements.
+ * (Behind a pooler in transaction mode, which cannot keep them, turn this off with
+ * DATABASE_PREPARED_STATEMENTS=false.)
+ */
+function preparingPool(pool: pg.Pool): PostgresPool {
+  return {
+    async connect() {
+      const client = await pool.connect();
+      return {
+        query: ((text: unknown, values?: ReadonlyArray<unknown>) => {
+          if (typeof text !== 'string') return client.query(text as never); // a cursor
+          const name = statementName(client, text);
+          return client.query(name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] });
+        }) as unknown as PostgresPoolClient['query'],
+        release: () => client.release(),
+      };
+    },
+    end: () => pool.end(),
+  };
+}
+
 /** `onQuery` sees the SQL of every query run (tests count them to prove batching). */
-export function createDatabase(pool: pg.Pool, onQuery?: (sql: string) => void): Database {
+export function createDatabase(pool: pg.Pool, onQuery?: (sql: string) => void, options: { prepare?: boolean } = {}): Database {
   return new Kysely<DB>({
-    dialect: new PostgresDialect({ pool }),
+    dialect: new PostgresDialect({ pool: options.prepare === false ? pool : preparingPool(pool) }),
     ...(onQuery ? { log: (event) => onQuery(event.query.sql) } : {}),
   });
 }
@@ -42,5 +93,18 @@ export function describeDatabaseUrl(url: string): string {
     return `${u.protocol}//${u.username ? `${decodeURIComponent(u.username)}@` : ''}${u.host}${u.pathname}`;
   } catch {
     return '(unparseable URL)';
+  }
+}
+
+/** Runs `work` so that a failure undoes only its own writes, not the caller's transaction. */
+export async function withSavepoint<T>(trx: Transaction<DB>, name: string, work: () => Promise<T>): Promise<T> {
+  await sql`savepoint ${sql.id(name)}`.execute(trx);
+  try {
+    const result = await work();
+    await sql`release savepoint ${sql.id(name)}`.execute(trx);
+    return result;
+  } catch (error) {
+    await sql`rollback to savepoint ${sql.id(name)}`.execute(trx);
+    throw error;
   }
 }

@@ -47,6 +47,111 @@ export interface CatalogTeammates {
   version: string;
 }
 
+export interface Files {
+  content_type: string;
+  created_at: Generated<Timestamp>;
+  created_by_run_id: string | null;
+  created_by_teammate_id: string | null;
+  /**
+   * Deleted files keep a tombstone row (message history refers to it); their object and text are gone
+   */
+  deleted_at: Timestamp | null;
+  error: string | null;
+  extracted_text: string | null;
+  id: Generated<string>;
+  /**
+   * What ingestion learned: pageCount, rowCount, isImage, textTruncated
+   */
+  metadata: Generated<Json>;
+  name: string;
+  org_id: string;
+  /**
+   * Full-text index: the name (weight A) and the first 200k characters of the extracted text (weight B)
+   */
+  search: Generated<string | null>;
+  sha256: string | null;
+  size_bytes: Int8;
+  /**
+   * pending (direct upload not completed yet) → uploaded → processing → ready | failed
+   */
+  status: string;
+  storage_backend: string;
+  /**
+   * Object key in the storage backend: made from org and file ids, never from the uploaded name
+   */
+  storage_key: string;
+  updated_at: Generated<Timestamp>;
+  /**
+   * A pending direct upload is discarded after this instant
+   */
+  upload_expires_at: Timestamp | null;
+  /**
+   * The person who uploaded it; null for files a teammate made (created_by_teammate_id) or once the person is gone
+   */
+  uploaded_by: string | null;
+}
+
+export interface Goals {
+  coordinator_id: string;
+  created_at: Generated<Timestamp>;
+  created_by: string | null;
+  deadline: Timestamp | null;
+  error: string | null;
+  finished_at: Timestamp | null;
+  id: Generated<string>;
+  instruction: string;
+  /**
+   * For scheduled goals: the occurrence it is for (unique per schedule, so two workers never create two)
+   */
+  occurrence_at: Timestamp | null;
+  org_id: string;
+  pinboard_post_id: string | null;
+  plan_message_id: string | null;
+  report: string | null;
+  report_message_id: string | null;
+  /**
+   * The message in the thread that asked for the goal; the goal's runs answer it
+   */
+  request_message_id: string | null;
+  /**
+   * Plan version: 0 for the first plan, 1 after a re-plan
+   */
+  round: Generated<number>;
+  schedule_id: string | null;
+  started_at: Timestamp | null;
+  status: Generated<string>;
+  teammate_ids: string[];
+  thread_id: string;
+  token_budget: number;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface GoalTaskDependencies {
+  depends_on_id: string;
+  task_id: string;
+}
+
+export interface GoalTasks {
+  assignee_id: string;
+  attempts: Generated<number>;
+  created_at: Generated<Timestamp>;
+  done_when: string;
+  error: string | null;
+  finished_at: Timestamp | null;
+  goal_id: string;
+  id: Generated<string>;
+  instructions: string;
+  org_id: string;
+  position: number;
+  progress: string | null;
+  result: string | null;
+  round: number;
+  started_at: Timestamp | null;
+  status: Generated<string>;
+  title: string;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface Memories {
   content: string;
   created_at: Generated<Timestamp>;
@@ -61,6 +166,17 @@ export interface Memories {
    */
   thread_id: string | null;
   updated_at: Generated<Timestamp>;
+}
+
+export interface MessageFiles {
+  created_at: Generated<Timestamp>;
+  file_id: string;
+  message_id: string;
+  org_id: string;
+  /**
+   * Order of the attachment in its message, from 0
+   */
+  position: number;
 }
 
 export interface Messages {
@@ -119,21 +235,145 @@ export interface Orgs {
   updated_at: Generated<Timestamp>;
 }
 
+export interface PinboardComments {
+  author_kind: string;
+  author_teammate_id: string | null;
+  author_user_id: string | null;
+  body: string;
+  created_at: Generated<Timestamp>;
+  id: Generated<string>;
+  org_id: string;
+  post_id: string;
+}
+
+export interface PinboardPostRevisions {
+  body_md: string;
+  created_at: Generated<Timestamp>;
+  editor_kind: string;
+  editor_teammate_id: string | null;
+  editor_user_id: string | null;
+  id: Generated<string>;
+  org_id: string;
+  pinned: boolean;
+  post_id: string;
+  priority: string;
+  tags: string[];
+  title: string;
+}
+
+export interface PinboardPosts {
+  /**
+   * Who wrote it; the matching author id is null only once that account is gone
+   */
+  author_kind: string;
+  author_teammate_id: string | null;
+  author_user_id: string | null;
+  body_md: string;
+  created_at: Generated<Timestamp>;
+  /**
+   * The person behind the post: its author, or the person whose message the teammate was answering
+   */
+  created_by: string | null;
+  /**
+   * The first ~280 characters of the body as plain text, kept in step by the service
+   */
+  excerpt: Generated<string>;
+  /**
+   * The goal whose report this is; the foreign key arrives with the goals table
+   */
+  goal_id: string | null;
+  id: Generated<string>;
+  org_id: string;
+  pinned: Generated<boolean>;
+  priority: Generated<string>;
+  search: Generated<string>;
+  /**
+   * Permalink name from the title, unique per organisation (-2, -3… on collision); stable across edits
+   */
+  slug: string;
+  source_run_id: string | null;
+  source_thread_id: string | null;
+  tags: Generated<string[]>;
+  title: string;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface Runs {
+  /**
+   * Incremented at every start; writes of an attempt are fenced by it, so a stale worker cannot overwrite a newer one
+   */
   attempt: Generated<number>;
   completion_tokens: Generated<number>;
   created_at: Generated<Timestamp>;
+  depth: Generated<number>;
+  duration_ms: number | null;
   error: string | null;
   finished_at: Timestamp | null;
+  goal_id: string | null;
+  goal_task_id: string | null;
+  /**
+   * Refreshed while running; a stale heartbeat means the worker died and the run is recovered
+   */
+  heartbeat_at: Timestamp | null;
   id: Generated<string>;
+  input: string | null;
+  /**
+   * reply: answers in the thread with a message; delegation: answers another teammate (ask_teammate), output only
+   */
+  kind: Generated<string>;
   model: string | null;
   org_id: string;
+  output: string | null;
+  parent_run_id: string | null;
   prompt_tokens: Generated<number>;
   started_at: Timestamp | null;
   status: Generated<string>;
   teammate_id: string;
   thread_id: string;
+  /**
+   * Newest thread message the run has seen (queued messages are answered by the next run)
+   */
+  through_seq: Int8 | null;
   trigger_message_id: string | null;
+  updated_at: Generated<Timestamp>;
+  /**
+   * graphile-worker id holding the job while running; used to unlock the job of a worker that died
+   */
+  worker_id: string | null;
+}
+
+export interface RunSteps {
+  attempt: number;
+  child_run_id: string | null;
+  error: string | null;
+  finished_at: Timestamp | null;
+  id: Generated<string>;
+  input: Generated<Json>;
+  org_id: string;
+  output: Json | null;
+  position: number;
+  run_id: string;
+  started_at: Generated<Timestamp>;
+  status: Generated<string>;
+  tool_call_id: string | null;
+  tool_name: string;
+}
+
+export interface Schedules {
+  coordinator_id: string | null;
+  created_at: Generated<Timestamp>;
+  created_by: string | null;
+  cron: string;
+  id: Generated<string>;
+  instruction: string;
+  last_run_at: Timestamp | null;
+  next_run_at: Timestamp | null;
+  org_id: string;
+  paused: Generated<boolean>;
+  teammate_ids: Generated<string[]>;
+  thread_id: string;
+  timezone: string;
+  token_budget: number | null;
   updated_at: Generated<Timestamp>;
 }
 
@@ -196,6 +436,30 @@ export interface Threads {
   updated_at: Generated<Timestamp>;
 }
 
+export interface ThreadSummaries {
+  org_id: string;
+  summary: string;
+  teammate_id: string;
+  thread_id: string;
+  through_seq: Int8;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface UsageEvents {
+  completion_tokens: Generated<number>;
+  created_at: Generated<Timestamp>;
+  duration_ms: number | null;
+  id: Generated<string>;
+  kind: string;
+  model: string | null;
+  org_id: string;
+  prompt_tokens: Generated<number>;
+  quantity: Generated<number>;
+  run_id: string | null;
+  teammate_id: string | null;
+  user_id: string | null;
+}
+
 export interface Users {
   avatar_url: string | null;
   created_at: Generated<Timestamp>;
@@ -219,15 +483,27 @@ export interface UserSettings {
 export interface DB {
   api_keys: ApiKeys;
   catalog_teammates: CatalogTeammates;
+  files: Files;
+  goal_task_dependencies: GoalTaskDependencies;
+  goal_tasks: GoalTasks;
+  goals: Goals;
   memories: Memories;
+  message_files: MessageFiles;
   messages: Messages;
   org_invitations: OrgInvitations;
   org_members: OrgMembers;
   orgs: Orgs;
+  pinboard_comments: PinboardComments;
+  pinboard_post_revisions: PinboardPostRevisions;
+  pinboard_posts: PinboardPosts;
+  run_steps: RunSteps;
   runs: Runs;
+  schedules: Schedules;
   teammates: Teammates;
   thread_members: ThreadMembers;
+  thread_summaries: ThreadSummaries;
   threads: Threads;
+  usage_events: UsageEvents;
   user_settings: UserSettings;
   users: Users;
 }

@@ -12,6 +12,8 @@ export interface TaskDefinition<Deps, Schema extends z.ZodType = z.ZodType> {
   payload: Schema;
   /** Defaults applied to every job of this task (max attempts, queue, priority). */
   spec?: Pick<TaskSpec, 'maxAttempts' | 'queueName' | 'priority'>;
+  /** Run on this crontab schedule too (e.g. `* * * * *`), once per tick across all workers. */
+  cron?: string;
   run(payload: z.output<Schema>, deps: Deps, helpers: JobHelpers): Promise<void>;
 }
 

@@ -14,14 +14,29 @@ export type BusEvent =
       created: boolean;
       /** User ids @mentioned in the message. */
       mentions?: string[];
+      /**
+       * The message as it is at `eventSeq` (JSON: dates as ISO strings), when it fits the payload;
+       * receivers then need not load it. Dropped from payloads that would be too large.
+       */
+      message?: Record<string, unknown>;
     }
   | { kind: 'delta'; orgId: string; threadId: string; messageId: string; delta: string; offset: number }
   | { kind: 'read'; orgId: string; threadId: string; userId: string; seq: number }
   | { kind: 'run'; orgId: string; threadId: string; runId: string; status: string }
+  /** A goal was created, planned, changed status, or one of its tasks moved. */
+  | { kind: 'goal'; orgId: string; threadId: string; goalId: string; change: GoalChange; taskId?: string }
+  /** A subscriber resumed mid-answer: workers streaming replies in the thread write their text so far as a durable change. */
+  | { kind: 'flush'; orgId: string; threadId: string }
   | { kind: 'thread'; orgId: string; threadId: string; change: 'created' | 'updated' | 'members' }
-  | { kind: 'org_member_removed'; orgId: string; userId: string };
+  | { kind: 'org_member_removed'; orgId: string; userId: string }
+  /** A pinboard post changed: for every member of the organisation (no thread topic); ephemeral. */
+  | { kind: 'pinboard'; orgId: string; postId: string; change: PinboardChange; commentId?: string };
+
+export type PinboardChange = 'created' | 'updated' | 'deleted' | 'commented';
 
 export type BusEventKind = BusEvent['kind'];
+
+export type GoalChange = 'created' | 'planned' | 'task' | 'status';
 
 /** Topics local subscribers listen on. Every event goes to its org topic; thread events also to the thread's. */
 export const topics = {
@@ -41,6 +56,8 @@ export const MAX_PAYLOAD_BYTES = 7_000;
 export function encodeEvent(event: BusEvent): string[] {
   const payload = JSON.stringify(event);
   if (Buffer.byteLength(payload) <= MAX_PAYLOAD_BYTES) return [payload];
+  // A long message travels by id: receivers load it from the database.
+  if (event.kind === 'message' && event.message) return encodeEvent({ ...event, message: undefined });
   if (event.kind !== 'delta') throw new Error(`event ${event.kind} is too large for the bus`);
   // Split a long delta into chunks on character boundaries, each with its own offset.
   const chunks: string[] = [];

@@ -14,12 +14,17 @@ export async function transactionWithEvents<T>(
   services: Pick<AppServices, 'db' | 'bus' | 'logger'>,
   fn: (trx: Transaction<DB>, emit: Emit) => Promise<T>,
 ): Promise<T> {
-  const afterCommit: BusEvent[] = [];
-  const result = await services.db.transaction().execute((trx) =>
-    fn(trx, async (event) => {
-      afterCommit.push(...(await services.bus.publishInTransaction(trx, [event])));
-    }),
-  );
+  let afterCommit: BusEvent[] = [];
+  const result = await services.db.transaction().execute(async (trx) => {
+    // Events are gathered and sent in one statement at the end of the transaction (NOTIFY is
+    // delivered at commit anyway), in the order they were emitted.
+    const events: BusEvent[] = [];
+    const value = await fn(trx, async (event) => {
+      events.push(event);
+    });
+    afterCommit = await services.bus.publishInTransaction(trx, events);
+    return value;
+  });
   if (afterCommit.length > 0) {
     // The write is committed; a lost live event is recovered by subscribers' replay on reconnect.
     await services.bus.publish(afterCommit).catch((error) => services.logger.error({ err: error }, 'publishing events failed'));

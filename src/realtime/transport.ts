@@ -82,7 +82,14 @@ export class PostgresTransport implements Transport {
   }
 
   async publishInTransaction(trx: Executor, payloads: string[]): Promise<boolean> {
-    for (const payload of payloads) await sql`select pg_notify(${CHANNEL}, ${payload})`.execute(trx);
+    if (payloads.length === 1) await sql`select pg_notify(${CHANNEL}, ${payloads[0]})`.execute(trx);
+    else if (payloads.length > 1) {
+      // One round trip for all of them, in order.
+      await sql`
+        select pg_notify(${CHANNEL}, ordered.payload)
+        from (select payload from unnest(${payloads}::text[]) with ordinality as p(payload, n) order by n) as ordered
+      `.execute(trx);
+    }
     return true;
   }
 

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { Memories } from '../db/schema.ts';
@@ -57,7 +58,15 @@ export async function findMemoriesInOrg(db: Executor, orgId: string, ids: readon
 
 export async function insertMemories(
   db: Executor,
-  values: Array<{ orgId: string; teammateId: string; content: string; createdByUser?: string | null; createdByRun?: string | null }>,
+  values: Array<{
+    orgId: string;
+    teammateId: string;
+    content: string;
+    createdByUser?: string | null;
+    createdByRun?: string | null;
+    /** Set for a note that belongs to one thread only. */
+    threadId?: string | null;
+  }>,
 ): Promise<Memory[]> {
   if (values.length === 0) return [];
   const rows = await db
@@ -69,6 +78,8 @@ export async function insertMemories(
         content: v.content,
         created_by_user: v.createdByUser ?? null,
         created_by_run: v.createdByRun ?? null,
+        scope: v.threadId ? 'thread' : 'teammate',
+        thread_id: v.threadId ?? null,
       })),
     )
     .returning(columns)
@@ -82,4 +93,48 @@ export async function updateMemoryContent(db: Executor, id: string, content: str
 
 export async function deleteMemoryRow(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('memories').where('id', '=', id).execute();
+}
+
+/** Notes a teammate brings into a thread: its own and this thread's, newest `limit`, oldest first. */
+export async function memoriesForThread(db: Executor, orgId: string, teammateId: string, threadId: string, limit: number): Promise<Memory[]> {
+  const rows = await db
+    .selectFrom('memories')
+    .select(columns)
+    .where('org_id', '=', orgId)
+    .where('teammate_id', '=', teammateId)
+    .where((eb) => eb.or([eb('scope', '=', 'teammate'), eb('thread_id', '=', threadId)]))
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.reverse().map(toMemory);
+}
+
+const COMMON_WORDS = new Set('the and for are was were that this with what about you your our from have has had not but all any can did does when who how why which there their them they then than into over'.split(' '));
+
+/**
+ * A teammate's notes that match the most words of `query` (case-insensitive), best first, then
+ * newest; with no usable words, the newest notes.
+ */
+export async function searchMemories(
+  db: Executor,
+  orgId: string,
+  teammateId: string,
+  threadId: string,
+  query: string,
+  limit: number,
+): Promise<Memory[]> {
+  const words = [...new Set(query.toLowerCase().match(/[\p{L}\p{N}]{3,}/gu) ?? [])].filter((w) => !COMMON_WORDS.has(w)).slice(0, 12);
+  let select = db
+    .selectFrom('memories')
+    .select(columns)
+    .where('org_id', '=', orgId)
+    .where('teammate_id', '=', teammateId)
+    .where((eb) => eb.or([eb('scope', '=', 'teammate'), eb('thread_id', '=', threadId)]));
+  if (words.length > 0) {
+    const score = sql<number>`(${sql.join(words.map((w) => sql`(content ilike ${`%${w}%`})::int`), sql` + `)})`;
+    select = select.where(score, '>', 0).orderBy(score, 'desc');
+  }
+  const rows = await select.orderBy('created_at', 'desc').limit(limit).execute();
+  return rows.map(toMemory);
 }

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { Messages } from '../db/schema.ts';
 
@@ -52,42 +52,68 @@ export function toMessage(row: Pick<Selectable<Messages>, (typeof bare)[number]>
   };
 }
 
-export async function insertMessage(
+/** A new message; its positions are allocated by `appendMessage`. */
+export interface NewMessage {
+  orgId: string;
+  threadId: string;
+  authorKind: AuthorKind;
+  authorUserId?: string | null;
+  authorTeammateId?: string | null;
+  body: string;
+  status?: MessageStatus;
+  runId?: string | null;
+  clientMessageId?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+const returning = sql.join(bare.map((c) => sql.ref(`messages.${c}`)));
+
+/**
+ * Appends a message to its thread in one statement: the next seq and event position are taken
+ * from the thread row (which the update locks until the transaction ends, so positions become
+ * visible in commit order and a rollback leaves no gap) and the message is inserted at them.
+ */
+export async function appendMessage(db: Executor, v: NewMessage): Promise<Message> {
+  const { rows } = await sql<Pick<Selectable<Messages>, (typeof bare)[number]>>`
+    with position as (
+      update threads
+      set last_seq = last_seq + 1, last_event_seq = last_event_seq + 1, last_message_at = date_trunc('milliseconds', now())
+      where id = ${v.threadId}
+      returning last_seq, last_event_seq
+    )
+    insert into messages (org_id, thread_id, seq, event_seq, author_kind, author_user_id, author_teammate_id, body, status, run_id, client_message_id, metadata)
+    select ${v.orgId}::uuid, ${v.threadId}::uuid, position.last_seq, position.last_event_seq, ${v.authorKind}, ${v.authorUserId ?? null}::uuid,
+      ${v.authorTeammateId ?? null}::uuid, ${v.body}, ${v.status ?? 'complete'}, ${v.runId ?? null}::uuid, ${v.clientMessageId ?? null},
+      ${JSON.stringify(v.metadata ?? {})}::jsonb
+    from position
+    returning ${returning}
+  `.execute(db);
+  return toMessage(rows[0]!);
+}
+
+/**
+ * Changes a message as a durable event of its thread, in one statement: the next event position is
+ * taken from the thread row (locked until the transaction ends) and the message moves to it. Only
+ * while the message is in one of `expectStatus` (a cancelled reply is not turned back into a
+ * complete one); undefined otherwise.
+ */
+export async function reviseMessage(
   db: Executor,
-  values: {
-    orgId: string;
-    threadId: string;
-    seq: number;
-    eventSeq: number;
-    authorKind: AuthorKind;
-    authorUserId?: string | null;
-    authorTeammateId?: string | null;
-    body: string;
-    status?: MessageStatus;
-    runId?: string | null;
-    clientMessageId?: string | null;
-    metadata?: Record<string, unknown>;
-  },
-): Promise<Message> {
-  const row = await db
-    .insertInto('messages')
-    .values({
-      org_id: values.orgId,
-      thread_id: values.threadId,
-      seq: values.seq,
-      event_seq: values.eventSeq,
-      author_kind: values.authorKind,
-      author_user_id: values.authorUserId ?? null,
-      author_teammate_id: values.authorTeammateId ?? null,
-      body: values.body,
-      status: values.status ?? 'complete',
-      run_id: values.runId ?? null,
-      client_message_id: values.clientMessageId ?? null,
-      metadata: JSON.stringify(values.metadata ?? {}),
-    })
-    .returning(bare)
-    .executeTakeFirstOrThrow();
-  return toMessage(row);
+  message: Pick<Message, 'id' | 'threadId'>,
+  values: { body?: string; status: MessageStatus; error?: string | null; expectStatus: MessageStatus[] },
+): Promise<Message | undefined> {
+  const { rows } = await sql<Pick<Selectable<Messages>, (typeof bare)[number]>>`
+    with position as (
+      update threads set last_event_seq = last_event_seq + 1 where id = ${message.threadId} returning last_event_seq
+    )
+    update messages
+    set body = coalesce(${values.body ?? null}, messages.body), status = ${values.status}, error = ${values.error ?? null},
+      event_seq = position.last_event_seq
+    from position
+    where messages.id = ${message.id} and messages.status = any(${values.expectStatus}::text[])
+    returning ${returning}
+  `.execute(db);
+  return rows[0] && toMessage(rows[0]);
 }
 
 export async function findByClientMessageId(
@@ -171,3 +197,64 @@ export async function lastMessagesOf(db: Executor, threadIds: readonly string[])
   return byThread;
 }
 
+
+/** A message with the display name of whoever wrote it (for transcripts and teammate tools). */
+export interface AuthoredMessage extends Message {
+  authorName: string;
+  /** Files are attached to it (load them with the message-files service). */
+  hasFiles: boolean;
+}
+
+/**
+ * Messages of a thread with their authors' names, newest last. `afterSeq`/`beforeSeq` bound the
+ * range; with `limit`, the newest `limit` of it. Only finished messages unless `includeUnfinished`.
+ */
+export async function listAuthoredMessages(
+  db: Executor,
+  threadId: string,
+  range: { afterSeq?: number; beforeSeq?: number; limit: number; contains?: string; includeUnfinished?: boolean },
+): Promise<AuthoredMessage[]> {
+  let query = db
+    .selectFrom('messages')
+    .leftJoin('users', 'users.id', 'messages.author_user_id')
+    .leftJoin('teammates', 'teammates.id', 'messages.author_teammate_id')
+    .select(columns)
+    .select((eb) => [
+      eb.fn.coalesce('teammates.name', 'users.display_name', eb.val('Tmates')).as('author_name'),
+      eb.exists(eb.selectFrom('message_files').select('message_files.file_id').whereRef('message_files.message_id', '=', 'messages.id')).as('has_files'),
+    ])
+    .where('messages.thread_id', '=', threadId)
+    .orderBy('messages.seq', 'desc')
+    .limit(range.limit);
+  if (range.afterSeq !== undefined) query = query.where('messages.seq', '>', String(range.afterSeq));
+  if (range.beforeSeq !== undefined) query = query.where('messages.seq', '<', String(range.beforeSeq));
+  if (!range.includeUnfinished) query = query.where('messages.status', 'in', ['complete', 'failed', 'cancelled']);
+  if (range.contains) query = query.where('messages.body', 'ilike', `%${range.contains.replace(/[\\%_]/g, '\\$&')}%`);
+  const rows = await query.execute();
+  return rows.reverse().map((r) => ({ ...toMessage(r), authorName: r.author_name, hasFiles: Boolean(r.has_files) }));
+}
+
+export async function findReplyOfRun(db: Executor, runId: string): Promise<Message | undefined> {
+  const row = await db.selectFrom('messages').select(columns).where('messages.run_id', '=', runId).executeTakeFirst();
+  return row && toMessage(row);
+}
+
+/** Saves the text streamed so far without an event (a reconnecting client reads it from the row). */
+export async function saveStreamingBody(db: Executor, id: string, body: string): Promise<void> {
+  await db.updateTable('messages').set({ body }).where('id', '=', id).where('status', '=', 'streaming').execute();
+}
+
+/** Streaming messages of a thread (replies being written right now). */
+export async function streamingMessagesOf(db: Executor, threadId: string): Promise<Message[]> {
+  const rows = await db.selectFrom('messages').select(columns).where('messages.thread_id', '=', threadId).where('messages.status', '=', 'streaming').execute();
+  return rows.map(toMessage);
+}
+
+/** The reply message of each run that has one. */
+export async function findMessagesByRuns(db: Executor, runIds: readonly string[]): Promise<Map<string, Message>> {
+  const byRun = new Map<string, Message>();
+  if (runIds.length === 0) return byRun;
+  const rows = await db.selectFrom('messages').select(columns).where('messages.run_id', 'in', [...runIds]).execute();
+  for (const r of rows) byRun.set(r.run_id!, toMessage(r));
+  return byRun;
+}

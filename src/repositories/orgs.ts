@@ -136,6 +136,11 @@ export async function countOwners(db: Executor, orgId: string): Promise<number> 
   return Number(row.n);
 }
 
+export async function findOrg(db: Executor, orgId: string): Promise<Org | undefined> {
+  const row = await db.selectFrom('orgs').select(orgColumns).where('orgs.id', '=', orgId).executeTakeFirst();
+  return row && toOrg(row);
+}
+
 /** Locks the organisation row: serialises role changes and departures so the last owner stays. */
 export async function lockOrg(db: Executor, orgId: string): Promise<Org | undefined> {
   const row = await db.selectFrom('orgs').select(orgColumns).where('orgs.id', '=', orgId).forUpdate().executeTakeFirst();

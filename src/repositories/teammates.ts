@@ -202,3 +202,37 @@ export async function setStatus(db: Executor, id: string, status: TeammateStatus
     .executeTakeFirstOrThrow();
   return toTeammate(row);
 }
+
+/** A hired teammate of the org by handle or name (case-insensitive; a leading @ is ignored). */
+export async function findHiredTeammateByName(db: Executor, orgId: string, nameOrHandle: string): Promise<Teammate | undefined> {
+  const wanted = nameOrHandle.trim().replace(/^@/, '').toLowerCase();
+  const rows = await db
+    .selectFrom('teammates')
+    .select(columns)
+    .where('org_id', '=', orgId)
+    .where('status', '=', 'hired')
+    .where((eb) =>
+      eb.or([
+        eb(eb.fn('lower', ['key']), '=', wanted),
+        eb(eb.fn('lower', ['name']), '=', wanted),
+        eb(eb.fn('lower', ['name']), 'like', `${wanted.replace(/[\\%_]/g, '\\$&')} %`),
+      ]),
+    )
+    .execute();
+  const teammates = rows.map(toTeammate);
+  // An exact handle or full name beats a first-name match.
+  return teammates.find((t) => t.key === wanted || t.name.toLowerCase() === wanted) ?? (teammates.length === 1 ? teammates[0] : undefined);
+}
+
+/** Hired teammates who are members of a thread (who may answer in it). */
+export async function hiredTeammatesInThread(db: Executor, threadId: string): Promise<Teammate[]> {
+  const rows = await db
+    .selectFrom('teammates')
+    .innerJoin('thread_members', 'thread_members.teammate_id', 'teammates.id')
+    .select(columns.map((c) => `teammates.${c}` as const))
+    .where('thread_members.thread_id', '=', threadId)
+    .where('teammates.status', '=', 'hired')
+    .orderBy('thread_members.joined_at')
+    .execute();
+  return rows.map(toTeammate);
+}

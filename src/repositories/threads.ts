@@ -146,31 +146,14 @@ export async function lockThreadOfMember(db: Executor, orgId: string, userId: st
   return row && toThread(row);
 }
 
-export async function lockThread(db: Executor, threadId: string): Promise<Thread | undefined> {
-  const row = await db.selectFrom('threads').select(columns).where('threads.id', '=', threadId).forUpdate().executeTakeFirst();
+export async function findThread(db: Executor, threadId: string): Promise<Thread | undefined> {
+  const row = await db.selectFrom('threads').select(columns).where('threads.id', '=', threadId).executeTakeFirst();
   return row && toThread(row);
 }
 
-/**
- * Allocates the next event position (and, for a new message, the next message seq) under the
- * thread row's lock, inside the writing transaction: positions become visible in commit order,
- * and a rolled-back transaction leaves no gap.
- */
-export async function allocatePositions(
-  db: Executor,
-  threadId: string,
-  newMessage: boolean,
-): Promise<{ seq: number; eventSeq: number }> {
-  const row = await db
-    .updateTable('threads')
-    .set({
-      last_event_seq: sql`last_event_seq + 1`,
-      ...(newMessage ? { last_seq: sql`last_seq + 1`, last_message_at: sql<Date>`date_trunc('milliseconds', now())` } : {}),
-    })
-    .where('id', '=', threadId)
-    .returning(['last_seq', 'last_event_seq'])
-    .executeTakeFirstOrThrow();
-  return { seq: Number(row.last_seq), eventSeq: Number(row.last_event_seq) };
+export async function lockThread(db: Executor, threadId: string): Promise<Thread | undefined> {
+  const row = await db.selectFrom('threads').select(columns).where('threads.id', '=', threadId).forUpdate().executeTakeFirst();
+  return row && toThread(row);
 }
 
 /** Threads of the org the user is a member of, most recent activity first (keyset pagination). */
@@ -321,4 +304,47 @@ export async function updateThreadRow(
 export async function threadsWithTeammate(db: Executor, teammateId: string): Promise<string[]> {
   const rows = await db.selectFrom('thread_members').select('thread_id').where('teammate_id', '=', teammateId).execute();
   return rows.map((r) => r.thread_id);
+}
+
+/** A person or teammate in a thread, with what a teammate needs to know about them. */
+export interface Participant {
+  kind: 'user' | 'teammate';
+  id: string;
+  name: string;
+  role: string | null;
+}
+
+/** Everyone in a thread with names (and roles for teammates), people first. */
+export async function participantsOf(db: Executor, threadId: string): Promise<Participant[]> {
+  const rows = await db
+    .selectFrom('thread_members')
+    .leftJoin('users', 'users.id', 'thread_members.user_id')
+    .leftJoin('teammates', 'teammates.id', 'thread_members.teammate_id')
+    .select(['thread_members.user_id', 'thread_members.teammate_id', 'users.display_name', 'teammates.name', 'teammates.role'])
+    .where('thread_members.thread_id', '=', threadId)
+    .orderBy('thread_members.joined_at')
+    .execute();
+  const people: Participant[] = [];
+  const teammates: Participant[] = [];
+  for (const r of rows) {
+    if (r.user_id) people.push({ kind: 'user', id: r.user_id, name: r.display_name ?? 'Someone', role: null });
+    else if (r.teammate_id) teammates.push({ kind: 'teammate', id: r.teammate_id, name: r.name ?? 'A teammate', role: r.role });
+  }
+  return [...people, ...teammates];
+}
+
+/** Locks the thread a run works in (one round trip), for the rest of the transaction. */
+export async function lockThreadOfRun(db: Executor, runId: string): Promise<Thread | undefined> {
+  const row = await db
+    .selectFrom('threads')
+    .select(columns)
+    .where('threads.id', '=', (eb) => eb.selectFrom('runs').select('runs.thread_id').where('runs.id', '=', runId))
+    .forUpdate()
+    .executeTakeFirst();
+  return row && toThread(row);
+}
+
+/** A condition for rows of another table: `userId` is a member of the thread in `threadColumn`. */
+export function isMemberOfThread(userId: string, threadColumn: 'runs.thread_id' | 'goals.thread_id' | 'schedules.thread_id') {
+  return sql<boolean>`exists (select 1 from thread_members where thread_members.thread_id = ${sql.ref(threadColumn)} and thread_members.user_id = ${userId})`;
 }

@@ -1,10 +1,15 @@
 import { GraphQLError } from 'graphql';
 import { builder } from '../schema/builder.ts';
 import { decodeSeq } from '../schema/cursors.ts';
-import { ThreadEventRef } from '../schema/events.ts';
+import { ThreadEventRef, ViewerEventRef } from '../schema/events.ts';
 import { ThreadRef } from '../schema/threads.ts';
 import { requireViewer } from '../server/context.ts';
-import { subscribeThreadEvents, subscribeViewerEvents, type ViewerEventPayload } from '../services/thread-events.ts';
+import {
+  subscribeThreadEvents,
+  subscribeViewerEvents,
+  type ThreadEventPayload,
+  type ViewerEventPayload,
+} from '../services/thread-events.ts';
 
 builder.subscriptionFields((t) => ({
   threadEvents: t.field({
@@ -16,11 +21,12 @@ builder.subscriptionFields((t) => ({
       after: t.arg.string({ description: 'Resume after this cursor.' }),
     },
     subscribe: (_root, args, ctx) => subscribeThreadEvents(ctx.services, requireViewer(ctx), args.threadId.id, decodeSeq(args.after)),
-    resolve: (event: ViewerEventPayload) => event,
+    resolve: (event: ThreadEventPayload) => event,
   }),
   viewerEvents: t.field({
-    type: ThreadEventRef,
-    description: 'What concerns the caller across their threads: new threads, new messages (flagged when they are @mentioned).',
+    type: ViewerEventRef,
+    description:
+      'What concerns the caller in the current organisation: new threads, new messages in their threads (flagged when they are @mentioned), pinboard changes.',
     subscribe: (_root, _args, ctx) => {
       if (!ctx.viewer) throw new GraphQLError('Sign in to do this', { extensions: { code: 'UNAUTHENTICATED' } });
       return subscribeViewerEvents(ctx.services, ctx.viewer);

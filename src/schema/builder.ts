@@ -14,6 +14,8 @@ export interface SchemaTypes {
   Scalars: {
     DateTime: { Input: Date; Output: Date | string };
     JSON: { Input: unknown; Output: unknown };
+    /** A file part of a GraphQL multipart request (a WHATWG File from Yoga); input only. */
+    Upload: { Input: File; Output: never };
     ID: { Input: string; Output: string | number };
   };
   DefaultFieldNullability: false;

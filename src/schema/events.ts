@@ -1,14 +1,30 @@
 import type { ViewerEventPayload } from '../services/thread-events.ts';
 import { builder } from './builder.ts';
-import { MessageRef, RunRef, RunStatusEnum } from './messages.ts';
+import { MessageRef } from './messages.ts';
+import { RunRef, RunStatusEnum } from './runs.ts';
 import { ThreadRef } from './threads.ts';
 import { UserRef } from './users.ts';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 
 type Of<T extends ViewerEventPayload['type']> = Extract<ViewerEventPayload, { type: T }>;
+type InThread = Exclude<ViewerEventPayload, { type: 'pinboard' } | { type: 'goal' }>;
 
-export const ThreadEventRef = builder.interfaceRef<ViewerEventPayload>('ThreadEvent').implement({
+/** Everything `viewerEvents` delivers: thread events, and events outside threads (the pinboard). */
+export const ViewerEventRef = builder.interfaceRef<ViewerEventPayload>('ViewerEvent').implement({
+  description: 'Something that concerns the signed-in person: in one of their threads (a ThreadEvent) or elsewhere in their organisation.',
+  fields: (t) => ({
+    thread: t.field({
+      type: ThreadRef,
+      nullable: true,
+      description: 'The thread it happened in, or came from, if the caller is in it; always set for a ThreadEvent.',
+      resolve: (e) => e.thread,
+    }),
+  }),
+});
+
+export const ThreadEventRef = builder.interfaceRef<InThread>('ThreadEvent').implement({
   description: 'Something that happened in a thread.',
+  interfaces: [ViewerEventRef],
   fields: (t) => ({
     thread: t.field({ type: ThreadRef, description: 'The thread.', resolve: (e) => e.thread }),
     cursor: t.exposeString('cursor', {
@@ -24,7 +40,7 @@ const isType =
 
 export const MessageEventRef = builder.objectRef<Of<'message'>>('MessageEvent').implement({
   description: 'A message was created or changed state; carries the whole message. Durable: replayed on resume.',
-  interfaces: [ThreadEventRef],
+  interfaces: [ViewerEventRef, ThreadEventRef],
   isTypeOf: isType('message'),
   fields: (t) => ({
     message: t.field({ type: MessageRef, description: 'The message as it is now.', resolve: (e) => e.message }),
@@ -35,7 +51,7 @@ export const MessageEventRef = builder.objectRef<Of<'message'>>('MessageEvent').
 
 builder.objectRef<Of<'delta'>>('MessageDeltaEvent').implement({
   description: 'More streamed text of a message: append `delta` at `offset`. Ephemeral: not replayed (the message body is).',
-  interfaces: [ThreadEventRef],
+  interfaces: [ViewerEventRef, ThreadEventRef],
   isTypeOf: isType('delta'),
   fields: (t) => ({
     messageId: t.id({ description: 'The message being written.', resolve: (e) => encodeGlobalID('Message', e.messageId) }),
@@ -46,7 +62,7 @@ builder.objectRef<Of<'delta'>>('MessageDeltaEvent').implement({
 
 builder.objectRef<Of<'run'>>('RunEvent').implement({
   description: 'A teammate started, finished, failed or was cancelled ("typing" is a running run).',
-  interfaces: [ThreadEventRef],
+  interfaces: [ViewerEventRef, ThreadEventRef],
   isTypeOf: isType('run'),
   fields: (t) => ({
     run: t.field({ type: RunRef, description: 'The run.', resolve: (e) => e.runId }),
@@ -56,7 +72,7 @@ builder.objectRef<Of<'run'>>('RunEvent').implement({
 
 builder.objectRef<Of<'read'>>('ReadEvent').implement({
   description: "Someone's read position moved.",
-  interfaces: [ThreadEventRef],
+  interfaces: [ViewerEventRef, ThreadEventRef],
   isTypeOf: isType('read'),
   fields: (t) => ({
     user: t.field({ type: UserRef, description: 'Who read.', resolve: (e) => e.userId }),
@@ -66,7 +82,7 @@ builder.objectRef<Of<'read'>>('ReadEvent').implement({
 
 builder.objectRef<Of<'thread_created'>>('ThreadCreatedEvent').implement({
   description: 'The subscriber was put in a new thread.',
-  interfaces: [ThreadEventRef],
+  interfaces: [ViewerEventRef, ThreadEventRef],
   isTypeOf: isType('thread_created'),
   fields: () => ({}),
 });

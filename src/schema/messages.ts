@@ -1,8 +1,9 @@
 import { resolveCursorConnection } from '@pothos/plugin-relay';
-import { findVisibleMessages, lastMessagesOf, listMessages, type Message } from '../repositories/messages.ts';
-import { findVisibleRuns, type Run } from '../repositories/runs.ts';
+import { findMessagesByRuns, findVisibleMessages, lastMessagesOf, listMessages, type Message } from '../repositories/messages.ts';
 import { builder } from './builder.ts';
 import { TeammateRef } from './teammates.ts';
+import { RunRef } from './runs.ts';
+import type { Run } from '../repositories/runs.ts';
 import { batched } from './batched.ts';
 import { decodeSeq } from './cursors.ts';
 import { ThreadRef } from './threads.ts';
@@ -26,38 +27,6 @@ export const MessageStatusEnum = builder.enumType('MessageStatus', {
     FAILED: { value: 'failed', description: 'The reply could not be finished; see `error`.' },
     CANCELLED: { value: 'cancelled', description: 'Stopped on request.' },
   } as const,
-});
-
-export const RunStatusEnum = builder.enumType('RunStatus', {
-  description: 'Where a teammate\'s piece of work stands ("typing" is RUNNING).',
-  values: {
-    QUEUED: { value: 'queued', description: 'Waiting for a worker.' },
-    RUNNING: { value: 'running', description: 'Working on it.' },
-    SUCCEEDED: { value: 'succeeded', description: 'Done.' },
-    FAILED: { value: 'failed', description: 'Gave up; see `error`.' },
-    CANCELLED: { value: 'cancelled', description: 'Stopped on request.' },
-  } as const,
-});
-
-export const RunRef = builder.loadableNode('Run', {
-  description: 'One teammate working on one trigger (a message or a goal task).',
-  id: { resolve: (r: Run) => r.id },
-  sort: (r) => r.id,
-  load: (ids: string[], ctx) =>
-    ctx.viewer ? findVisibleRuns(ctx.db, ctx.viewer.org.id, ctx.viewer.user.id, ids) : Promise.resolve([]),
-  fields: (t) => ({
-    status: t.field({ type: RunStatusEnum, description: 'Where it stands.', resolve: (r) => r.status }),
-    thread: t.field({ type: ThreadRef, description: 'Where it works.', resolve: (r) => r.threadId }),
-    teammate: t.field({ type: TeammateRef, description: 'Who works.', resolve: (r) => r.teammateId }),
-    error: t.exposeString('error', { nullable: true, description: 'Why it failed, readable.' }),
-    model: t.exposeString('model', { nullable: true, description: 'Model used.' }),
-    attempt: t.exposeInt('attempt', { description: 'Attempts so far.' }),
-    promptTokens: t.exposeInt('promptTokens', { description: 'Prompt tokens spent.' }),
-    completionTokens: t.exposeInt('completionTokens', { description: 'Completion tokens spent.' }),
-    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true, description: 'When work started.' }),
-    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true, description: 'When it ended.' }),
-    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was queued.' }),
-  }),
 });
 
 export const MessageRef = builder.loadableNode('Message', {
@@ -115,5 +84,22 @@ builder.objectFields(ThreadRef, (t) => ({
       const text = last.body.replace(/\s+/g, ' ').trim();
       return text.length > 160 ? `${text.slice(0, 159)}…` : text;
     },
+  }),
+}));
+
+const replyOf = batched<Message | null>((ctx, ids) => findMessagesByRuns(ctx.db, ids), null);
+
+builder.objectFields(RunRef, (t) => ({
+  reply: t.field({
+    type: MessageRef,
+    nullable: true,
+    description: 'The message it writes in the thread (reply runs; streams while it runs).',
+    resolve: (r: Run, _a, ctx) => replyOf(ctx, r.id),
+  }),
+  triggerMessage: t.field({
+    type: MessageRef,
+    nullable: true,
+    description: 'The message that started it.',
+    resolve: (r: Run) => r.triggerMessageId,
   }),
 }));

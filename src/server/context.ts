@@ -4,6 +4,8 @@ import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import type { EventBus } from '../realtime/event-bus.ts';
+import type { AgentRuntime } from '../agents/runtime.ts';
+import type { FileStorage } from '../storage/types.ts';
 import { authenticate, bearerToken, type Viewer } from '../services/viewer.ts';
 
 /** Long-lived parts of a running process, created once at start and shared by every operation. */
@@ -14,6 +16,12 @@ export interface AppServices {
   version: string;
   /** Realtime events between processes (PostgreSQL LISTEN/NOTIFY, or Redis when REDIS_URL is set). */
   bus: EventBus;
+  /** The model provider and the runs this process executes. */
+  agents: AgentRuntime;
+  /** The time, for schedules (replaceable in tests). */
+  clock: { now(): Date };
+  /** Where file bytes live (FILE_STORAGE_BACKEND: local disk, S3-compatible or Supabase Storage). */
+  storage: FileStorage;
   auth: {
     /** Signs built-in tokens (TMATES_SECRET or generated under TMATES_HOME). */
     secret: string;

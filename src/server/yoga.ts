@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { createFetch } from '@whatwg-node/fetch';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '../logger.ts';
 import { schema } from '../schema/index.ts';
 import { createContext, type AppServices, type Context } from './context.ts';
-import { useDepthLimit } from './limits.ts';
+import { useFileRoutes } from './file-routes.ts';
+import { multipartLimits, useDepthLimit } from './limits.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -90,6 +93,7 @@ export function createTmatesYoga({ services, readiness }: YogaOptions): TmatesYo
       ? { title: 'Tmates GraphQL', subscriptionsProtocol: 'WS', defaultQuery: '{ serverInfo { version time } }' }
       : false,
     cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins, credentials: true } : undefined,
+    fetchAPI: createFetch({ formDataLimits: multipartLimits(config.storage.maxBytes) }),
     context: ({ request, requestId, connectionParams, upgradeHeaders }) =>
       createContext(services, {
         requestId: requestId ?? requestIdFrom(request?.headers ?? upgradeHeaders),
@@ -98,7 +102,10 @@ export function createTmatesYoga({ services, readiness }: YogaOptions): TmatesYo
       }),
     plugins: [
       useRequestIdHeader(),
+      // Requests a browser sends without a CORS preflight (multipart uploads, GET) must carry this header.
+      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
       useDepthLimit(),
+      useFileRoutes(services),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       useReadinessCheck({
         endpoint: '/readyz',

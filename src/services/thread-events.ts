@@ -1,9 +1,11 @@
 import { GraphQLError } from 'graphql';
 import { AsyncQueue } from '../realtime/async-queue.ts';
 import { topics, type BusEvent } from '../realtime/events.ts';
-import { findMessagesByIds, messagesChangedSince, type Message } from '../repositories/messages.ts';
+import { findMessagesByIds, messagesChangedSince, streamingMessagesOf, type Message } from '../repositories/messages.ts';
 import { findThreadsOfMember, type Thread } from '../repositories/threads.ts';
 import type { AppServices } from '../server/context.ts';
+import { pinboardEventFor, type PinboardEventPayload } from './pinboard-events.ts';
+import { goalEventFor, type GoalEventPayload } from './goal-events.ts';
 import type { Viewer } from './viewer.ts';
 
 /** What a `threadEvents` / `viewerEvents` subscriber receives (before GraphQL shapes it). */
@@ -13,7 +15,11 @@ export type ThreadEventPayload =
   | { type: 'read'; thread: Thread; cursor: string; userId: string; seq: number }
   | { type: 'run'; thread: Thread; cursor: string; runId: string; status: string };
 
-export type ViewerEventPayload = ThreadEventPayload | { type: 'thread_created'; thread: Thread; cursor: string };
+export type ViewerEventPayload =
+  | ThreadEventPayload
+  | { type: 'thread_created'; thread: Thread; cursor: string }
+  | PinboardEventPayload
+  | GoalEventPayload;
 
 const REPLAY_BATCH = 500;
 
@@ -36,8 +42,18 @@ function hydrateMessage(services: AppServices, messageId: string, eventSeq: numb
   return entry;
 }
 
-/** A message event with its message loaded once for the whole process (see EventBus.setPreparer). */
-type PreparedMessageEvent = Extract<BusEvent, { kind: 'message' }> & { message?: Message };
+type MessageBusEvent = Extract<BusEvent, { kind: 'message' }>;
+
+/** A message that travelled in an event payload, as JSON: its dates back to Dates (once). */
+function revive(message: Record<string, unknown>): Message {
+  if (message.createdAt instanceof Date) return message as unknown as Message;
+  return { ...(message as unknown as Message), createdAt: new Date(message.createdAt as string), updatedAt: new Date(message.updatedAt as string) };
+}
+
+/** The message of an event: carried in the payload (prepared once per process), else loaded once per process. */
+async function messageOf(services: AppServices, event: MessageBusEvent): Promise<Message | undefined> {
+  return event.message ? revive(event.message) : hydrateMessage(services, event.messageId, event.eventSeq);
+}
 
 const prepared = new WeakSet<AppServices>();
 function ensurePreparer(services: AppServices): void {
@@ -45,8 +61,13 @@ function ensurePreparer(services: AppServices): void {
   prepared.add(services);
   services.bus.setPreparer((event) => {
     if (event.kind !== 'message') return undefined;
+    // Carried in the payload: revived once here for every subscriber, no query at all.
+    if (event.message) {
+      event.message = revive(event.message) as unknown as Record<string, unknown>;
+      return undefined;
+    }
     return hydrateMessage(services, event.messageId, event.eventSeq).then((message) => {
-      (event as PreparedMessageEvent).message = message;
+      if (message) event.message = message as unknown as Record<string, unknown>;
     });
   });
 }
@@ -111,7 +132,7 @@ export async function subscribeThreadEvents(
     }
   }
 
-  function pushMessage(event: PreparedMessageEvent, message: Message): void {
+  function pushMessage(event: MessageBusEvent, message: Message): void {
     lastSeq = Math.max(event.eventSeq, message.eventSeq);
     queue.push({
       type: 'message',
@@ -129,7 +150,7 @@ export async function subscribeThreadEvents(
       case 'message': {
         if (event.eventSeq <= lastSeq) return; // already delivered (replayed or seen)
         if (event.eventSeq > lastSeq + 1) return replay(); // a gap: read what was missed, in order
-        const message = (event as PreparedMessageEvent).message ?? (await hydrateMessage(services, event.messageId, event.eventSeq));
+        const message = await messageOf(services, event);
         if (message) pushMessage(event, message);
         return;
       }
@@ -154,9 +175,19 @@ export async function subscribeThreadEvents(
     }
   }
 
+  /**
+   * A client resuming mid-answer has the body as last saved (up to ~500 ms old) and will get the
+   * deltas from now on; the worker writing it is asked to write the text so far as a durable change,
+   * which arrives as a MessageEvent and closes the gap between the two.
+   */
+  async function catchUpStreaming(): Promise<void> {
+    if ((await streamingMessagesOf(services.db, threadId)).length === 0) return;
+    await bus.publish([{ kind: 'flush', orgId: current.orgId, threadId }]);
+  }
+
   // Replay first (from the cursor); events that arrived meanwhile are queued behind the gate and
   // run after it, deduplicated by position.
-  const replayed = afterSeq !== undefined ? replay() : Promise.resolve();
+  const replayed = afterSeq !== undefined ? replay().then(catchUpStreaming) : Promise.resolve();
   replayed.then(openGate, (error) => queue.end(error));
   return queue;
 }
@@ -164,7 +195,7 @@ export async function subscribeThreadEvents(
 /**
  * `viewerEvents`: what concerns the signed-in person across the threads of their current
  * organisation — new threads they are in, new messages in their threads (flagged when they are
- * @mentioned). Live only; thread history is for `threadEvents`.
+ * @mentioned) — and changes to its pinboard. Live only; thread history is for `threadEvents`.
  */
 export function subscribeViewerEvents(services: AppServices, viewer: Viewer): AsyncQueue<ViewerEventPayload> {
   ensurePreparer(services);
@@ -187,6 +218,16 @@ export function subscribeViewerEvents(services: AppServices, viewer: Viewer): As
       if (event.userId === viewer.user.id) queue.end(notAMember());
       return;
     }
+    if (event.kind === 'pinboard') {
+      const payload = await pinboardEventFor(services, viewer, event);
+      if (payload) queue.push(payload);
+      return;
+    }
+    if (event.kind === 'goal') {
+      const payload = await goalEventFor(services, viewer, event);
+      if (payload) queue.push(payload);
+      return;
+    }
     if (event.kind === 'thread') {
       membership.delete(event.threadId);
       if (event.change !== 'created') return;
@@ -197,7 +238,7 @@ export function subscribeViewerEvents(services: AppServices, viewer: Viewer): As
     if (event.kind !== 'message' || !event.created) return;
     const thread = await threadIfMember(event.threadId);
     if (!thread) return;
-    const message = (event as PreparedMessageEvent).message ?? (await hydrateMessage(services, event.messageId, event.eventSeq));
+    const message = await messageOf(services, event);
     if (!message) return;
     queue.push({
       type: 'message',

@@ -3,13 +3,13 @@ import { z } from 'zod';
 import type { DB } from '../db/schema.ts';
 import type { Executor } from '../db/database.ts';
 import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
-import { findByClientMessageId, insertMessage, type Message } from '../repositories/messages.ts';
+import { appendMessage } from '../repositories/messages.ts';
+import { postSystemMessage } from './system-messages.ts';
 import { listMembersOfOrgs } from '../repositories/orgs.ts';
 import { findTeammatesInOrg, type Teammate } from '../repositories/teammates.ts';
 import {
   addThreadMembers,
   advanceReadPosition,
-  allocatePositions,
   findDefaultThread,
   findDirectThread,
   findThreadsOfMember,
@@ -25,11 +25,10 @@ import {
   type Thread,
 } from '../repositories/threads.ts';
 import type { AppServices } from '../server/context.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
 import { parseInput } from './validation.ts';
 import { canManageOrg, type Viewer } from './viewer.ts';
 
-export const MAX_BODY_LENGTH = 32_000;
 const DEFAULT_THREAD_TITLE = 'Team chat';
 
 /** A thread the viewer may read: in their current organisation, and they are a member. */
@@ -40,18 +39,10 @@ export async function visibleThread(services: AppServices, viewer: Viewer, threa
 }
 
 /** Locks a thread the viewer may write to (member, current organisation) for the rest of `trx`. */
-async function lockVisibleThread(trx: Executor, viewer: Viewer, threadId: string): Promise<Thread> {
+export async function lockVisibleThread(trx: Executor, viewer: Viewer, threadId: string): Promise<Thread> {
   const thread = await lockThreadOfMember(trx, viewer.org.id, viewer.user.id, threadId);
   if (!thread) throw new NotFoundError('Thread');
   return thread;
-}
-
-/** Posts a system line ("Sam joined the chat") as a durable message with its event. */
-export async function postSystemMessage(trx: Executor, emit: Emit, thread: Thread, body: string): Promise<Message> {
-  const { seq, eventSeq } = await allocatePositions(trx, thread.id, true);
-  const message = await insertMessage(trx, { orgId: thread.orgId, threadId: thread.id, seq, eventSeq, authorKind: 'system', body });
-  await emit({ kind: 'message', orgId: thread.orgId, threadId: thread.id, messageId: message.id, eventSeq, created: true });
-  return message;
 }
 
 /**
@@ -108,12 +99,9 @@ export async function openDirectThreadWithGreeting(trx: Executor, teammate: Team
     directTeammateId: teammate.id,
   }))!;
   await addThreadMembers(trx, thread.id, { userIds: [user.id], teammateIds: [teammate.id] });
-  const { seq, eventSeq } = await allocatePositions(trx, thread.id, true);
-  await insertMessage(trx, {
+  await appendMessage(trx, {
     orgId: thread.orgId,
     threadId: thread.id,
-    seq,
-    eventSeq,
     authorKind: 'teammate',
     authorTeammateId: teammate.id,
     body: `Hi! I'm ${teammate.name}, your ${teammate.role.toLowerCase()}. ${teammate.description ?? ''}`.trim(),
@@ -246,74 +234,6 @@ export async function updateThread(services: AppServices, viewer: Viewer, thread
     });
     await emit({ kind: 'thread', orgId: thread.orgId, threadId: thread.id, change: membersChange ? 'members' : 'updated' });
     return updated;
-  });
-}
-
-const sendMessageSchema = z.object({
-  body: z.string().trim().min(1, 'must not be empty').max(MAX_BODY_LENGTH, `must be at most ${MAX_BODY_LENGTH} characters`),
-  clientMessageId: z.string().trim().min(1).max(100, 'must be at most 100 characters').nullish(),
-  fileIds: z.array(z.string()).max(20, 'at most 20 files').default([]),
-});
-
-function otherPeople(trx: Executor, threadId: string, userId: string) {
-  return trx
-    .selectFrom('thread_members')
-    .innerJoin('users', 'users.id', 'thread_members.user_id')
-    .select(['users.id', 'users.display_name as displayName'])
-    .where('thread_members.thread_id', '=', threadId)
-    .where('users.id', '!=', userId)
-    .execute();
-}
-
-/** Finds @mentions of people in the thread: "@Ada" or "@Ada Lovelace" (case-insensitive). */
-function mentionedUsers(body: string, people: Array<{ id: string; displayName: string }>): string[] {
-  const lower = body.toLowerCase();
-  return people
-    .filter((p) => {
-      const full = p.displayName.toLowerCase();
-      const first = full.split(/\s+/)[0]!;
-      return [full, first].some((name) => new RegExp(`(^|[^\\w@])@${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w])`, 'u').test(lower));
-    })
-    .map((p) => p.id);
-}
-
-/**
- * Posts a person's message. Idempotent on `clientMessageId`: a retry returns the first message
- * and creates nothing; the same key with another body is a conflict. The message's seq and event
- * position are allocated under the thread lock in the same transaction.
- */
-export async function sendMessage(
-  services: AppServices,
-  viewer: Viewer,
-  threadId: string,
-  input: unknown,
-): Promise<{ message: Message; created: boolean }> {
-  const values = parseInput(sendMessageSchema, input);
-  if (values.fileIds.length > 0) throw new NotFoundError('File');
-  return transactionWithEvents(services, async (trx, emit) => {
-    const thread = await lockVisibleThread(trx, viewer, threadId);
-    if (values.clientMessageId) {
-      const earlier = await findByClientMessageId(trx, thread.id, viewer.user.id, values.clientMessageId);
-      if (earlier) {
-        if (earlier.body !== values.body) throw new ConflictError('This clientMessageId was already used for a different message');
-        return { message: earlier, created: false };
-      }
-    }
-    if (thread.archivedAt) throw new ConflictError('This thread is archived; unarchive it to post');
-    const { seq, eventSeq } = await allocatePositions(trx, thread.id, true);
-    const message = await insertMessage(trx, {
-      orgId: thread.orgId,
-      threadId: thread.id,
-      seq,
-      eventSeq,
-      authorKind: 'user',
-      authorUserId: viewer.user.id,
-      body: values.body,
-      clientMessageId: values.clientMessageId ?? null,
-    });
-    const mentions = values.body.includes('@') ? mentionedUsers(values.body, await otherPeople(trx, thread.id, viewer.user.id)) : [];
-    await emit({ kind: 'message', orgId: thread.orgId, threadId: thread.id, messageId: message.id, eventSeq, created: true, mentions });
-    return { message, created: true };
   });
 }
 

@@ -1,18 +1,22 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** One scripted answer of the fake model server. */
-export type Script =
+/** One scripted answer of the fake model server; with `when`, only for a request whose last message contains it. */
+export type Script = (
+
   | { kind: 'text'; chunks: string[]; delayMs?: number; usage?: { prompt: number; completion: number } }
   | { kind: 'tools'; calls: Array<{ name: string; arguments: string }> }
   | { kind: 'error'; status: number; message?: string }
   /** Streams a chunk every `intervalMs` until the client goes away. */
-  | { kind: 'endless'; intervalMs: number };
+  | { kind: 'endless'; intervalMs: number }
+) & { when?: string };
 
 export interface FakeOpenAI {
   baseUrl: string;
   /** Bodies of the chat completion requests received, in order. */
   requests: Array<Record<string, any>>;
+  /** Path (with query) and headers of each of those requests. */
+  calls: Array<{ url: string; headers: Record<string, string | string[] | undefined> }>;
   /** How many streams the client closed before the server finished them. */
   abortedStreams: number;
   enqueue(...scripts: Script[]): void;
@@ -25,7 +29,7 @@ export interface FakeOpenAI {
  */
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const queue: Script[] = [];
-  const state = { requests: [] as Array<Record<string, any>>, abortedStreams: 0 };
+  const state = { requests: [] as Array<Record<string, any>>, calls: [] as FakeOpenAI['calls'], abortedStreams: 0 };
   const server: Server = createServer(async (req, res) => {
     if (req.method !== 'POST' || !req.url?.includes('/chat/completions')) {
       res.writeHead(404).end();
@@ -33,7 +37,10 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     }
     const body = JSON.parse(await readBody(req)) as Record<string, any>;
     state.requests.push(body);
-    const script = queue.shift() ?? { kind: 'text', chunks: ['(no script)'] };
+    state.calls.push({ url: req.url, headers: req.headers });
+    const last = JSON.stringify(body.messages?.at(-1)?.content ?? '');
+    const index = queue.findIndex((s) => s.when === undefined || last.includes(s.when));
+    const script = (index >= 0 ? queue.splice(index, 1)[0] : undefined) ?? { kind: 'text', chunks: ['(no script)'] };
     await answer(script, body, res, () => (state.abortedStreams += 1));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -42,6 +49,9 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     get requests() {
       return state.requests;
+    },
+    get calls() {
+      return state.calls;
     },
     get abortedStreams() {
       return state.abortedStreams;

@@ -13,11 +13,11 @@ export interface RunningProcess {
 }
 
 /** Spawns `tmates …` as a real child process with a clean environment plus `env` (NODE_ARGS: extra node flags, e.g. --cpu-prof). */
-export function spawnTmates(args: string[], env: Record<string, string>, cwd?: string): RunningProcess {
+export function spawnTmates(args: string[], env: Record<string, string>, cwd?: string, options: { stdin?: boolean } = {}): RunningProcess {
   const child = spawn(process.execPath, [...(env.NODE_ARGS ? env.NODE_ARGS.split(' ') : []), tmatesBin, ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';

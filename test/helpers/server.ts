@@ -46,6 +46,7 @@ export async function startTestServer(options: {
     NODE_ENV: 'test',
     SHUTDOWN_TIMEOUT_MS: '3000',
     TMATES_SECRET: TEST_SECRET,
+    OFFLINE_CHUNK_DELAY_MS: '0',
     ...options.env,
     DATABASE_URL: options.databaseUrl,
   });
@@ -114,14 +115,14 @@ export async function wsExecute<T = Record<string, unknown>>(
  * stopped (and the database dropped) after them. `onReady` receives the server.
  */
 export function useTestServer(
-  options: Omit<Parameters<typeof startTestServer>[0], 'databaseUrl'>,
+  options: Omit<Parameters<typeof startTestServer>[0], 'databaseUrl'> | (() => Omit<Parameters<typeof startTestServer>[0], 'databaseUrl'>),
   onReady: (server: TestServer) => void,
 ): void {
   let db: TestDatabase | undefined;
   let server: TestServer | undefined;
   beforeAll(async () => {
     db = await createTestDatabase();
-    server = await startTestServer({ ...options, databaseUrl: db.url });
+    server = await startTestServer({ ...(typeof options === 'function' ? options() : options), databaseUrl: db.url });
     onReady(server);
   });
   afterAll(async () => {

@@ -11,11 +11,12 @@ export interface Collected<T> {
   stop(): void;
 }
 
-/** Subscribes with the real graphql-ws client and collects what arrives. */
+/** Subscribes with the real graphql-ws client and collects what arrives (only what `keep` accepts, when given). */
 export function collect<T = Record<string, any>>(
   client: Client,
   query: string,
   variables: Record<string, unknown> = {},
+  keep: (event: T) => boolean = () => true,
 ): Collected<T> {
   const state: Collected<T> = {
     events: [],
@@ -33,7 +34,7 @@ export function collect<T = Record<string, any>>(
     {
       next: (value) => {
         if (value.errors) state.errors.push(value.errors);
-        else state.events.push(value.data as T);
+        else if (keep(value.data as T)) state.events.push(value.data as T);
       },
       error: (error) => state.errors.push(error),
       complete: () => {
@@ -51,3 +52,6 @@ export async function poll(predicate: () => boolean, ms = 10_000): Promise<void>
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** For `collect`: keeps only MessageEvents of a `threadEvents` subscription. */
+export const messageEvents = (event: Record<string, any>) => event.threadEvents?.__typename === 'MessageEvent';

@@ -20,7 +20,14 @@ function toOpenAIMessages(messages: CompletionRequest['messages']): ChatCompleti
       case 'system':
         return { role: 'system', content: m.content };
       case 'user':
-        return { role: 'user', content: m.content, ...(m.name ? { name: m.name } : {}) };
+        return {
+          role: 'user',
+          // Images go to vision-capable models as content parts next to the text.
+          content: m.images?.length
+            ? [{ type: 'text' as const, text: m.content }, ...m.images.map((i) => ({ type: 'image_url' as const, image_url: { url: i.url } }))]
+            : m.content,
+          ...(m.name ? { name: m.name } : {}),
+        };
       case 'assistant':
         return {
           role: 'assistant',
@@ -85,6 +92,9 @@ export class OpenAIProvider implements ModelProvider {
           ...(tools ? { tools } : {}),
           ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
           ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
+          ...(request.responseFormat
+            ? { response_format: { type: 'json_schema' as const, json_schema: { name: request.responseFormat.name, schema: request.responseFormat.schema, strict: true } } }
+            : {}),
           stream: true,
           stream_options: { include_usage: true },
         },

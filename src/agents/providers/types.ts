@@ -4,7 +4,7 @@
  */
 export type ChatMessage =
   | { role: 'system'; content: string }
-  | { role: 'user'; content: string; name?: string }
+  | { role: 'user'; content: string; name?: string; images?: Array<{ url: string }> }
   | { role: 'assistant'; content: string | null; toolCalls?: ToolCall[] }
   | { role: 'tool'; toolCallId: string; content: string };
 
@@ -30,6 +30,8 @@ export interface CompletionRequest {
   tools?: ToolDefinition[];
   temperature?: number;
   maxTokens?: number;
+  /** Ask for JSON matching this schema (structured output) instead of free text. */
+  responseFormat?: { name: string; schema: Record<string, unknown> };
 }
 
 /** A streamed completion, in order: text deltas, then at most one `done` with tool calls and usage. */

@@ -20,3 +20,6 @@ export const TOOL_NAMES = Object.keys(TOOLS) as ToolName[];
 
 /** Tools every teammate has, whatever its manifest says (goal tools are added by goal runs). */
 export const BASE_TOOLS: ToolName[] = ['remember', 'recall', 'thread_history'];
+
+/** Tools a teammate has while working on a goal's task (and only then). */
+export const GOAL_TOOLS: ToolName[] = ['report_progress', 'complete_task'];

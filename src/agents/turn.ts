@@ -1,0 +1,157 @@
+import type { Org } from '../repositories/orgs.ts';
+import { finishStep, insertStep } from '../repositories/run-steps.ts';
+import type { Run } from '../repositories/runs.ts';
+import type { Teammate } from '../repositories/teammates.ts';
+import type { Thread } from '../repositories/threads.ts';
+import type { AppServices } from '../server/context.ts';
+import type { RunOutcome } from '../services/runs.ts';
+import { buildPrompt } from './prompt.ts';
+import { modelFor } from './providers/create-provider.ts';
+import { ProviderError, type ChatMessage, type ModelProvider, type StreamEvent, type ToolCall } from './providers/types.ts';
+import type { ReplyStream } from './reply-stream.ts';
+import { toolsFor } from './tools/registry.ts';
+import { toolDefinition, ToolError, type AgentTool, type ToolContext } from './tools/types.ts';
+import { readOrgSettings } from '../services/settings.ts';
+import type { Brief } from './goals/briefs.ts';
+
+/** What a turn works with, loaded by the runtime once the run has started. */
+export interface TurnInput {
+  run: Run;
+  teammate: Teammate;
+  thread: Thread;
+  org: Org;
+  /** Streams the reply to the thread; absent for delegated runs (their answer goes to the caller). */
+  stream: ReplyStream | null;
+  signal: AbortSignal;
+  /** Name of the teammate who asked (delegated runs). */
+  delegatedBy?: string;
+  /** For a goal's task or report: what it is told on top of its usual prompt. */
+  brief?: Brief;
+}
+
+/** Stops a tool result from flooding the model's context. */
+const MAX_TOOL_RESULT_CHARS = 12_000;
+
+/** Why an aborted turn stopped: cancelled by someone, or the worker shutting down (retried elsewhere). */
+export class TurnAborted extends Error {
+  override name = 'TurnAborted';
+}
+
+/**
+ * One turn of a teammate: persona, memory and thread → model (streamed) → tool calls, in a loop of
+ * at most AGENT_MAX_STEPS model calls (the last one without tools, so it has to answer). Each tool
+ * call is a `run_steps` row; a failing tool is reported to the model, never a crash. Returns the
+ * outcome for `endRun`; throws `ProviderError` when the model service fails (after the SDK's
+ * retries) and `TurnAborted` when the signal fires.
+ */
+export async function runTurn(services: AppServices, provider: ModelProvider, input: TurnInput): Promise<RunOutcome> {
+  const { run, teammate, thread, org, stream, signal } = input;
+  const model = modelFor(provider, services.config, teammate, readOrgSettings(org.settings).defaultModel);
+  const spend = { promptTokens: 0, completionTokens: 0 };
+  let prompt: Awaited<ReturnType<typeof buildPrompt>> | undefined;
+  const outcome = (status: RunOutcome['status'], text: string, error?: string): RunOutcome => ({
+    status,
+    text,
+    error,
+    model,
+    ...spend,
+    throughSeq: prompt?.throughSeq ?? null,
+  });
+  let text = '';
+  const write = (delta: string) => {
+    text += delta;
+    stream?.append(delta);
+  };
+  try {
+    prompt = await buildPrompt(services, provider, { run, teammate, thread, org, model, signal, delegatedBy: input.delegatedBy, brief: input.brief });
+    const tools = toolsFor(teammate, run);
+    const definitions = tools.map(toolDefinition);
+    const messages: ChatMessage[] = prompt.messages;
+    const maxSteps = services.config.agents.maxSteps;
+    let position = 0;
+    for (let step = 0; step < maxSteps; step += 1) {
+      const lastStep = step === maxSteps - 1;
+      if (text && !/\n\n$/.test(text)) write('\n\n'); // what a teammate says between tool rounds stays readable
+      const stepStart = text.length;
+      let done: Extract<StreamEvent, { type: 'done' }> | undefined;
+      for await (const event of provider.stream(
+        { model, persona: { name: teammate.name, role: teammate.role }, messages, tools: lastStep || definitions.length === 0 ? undefined : definitions },
+        signal,
+      )) {
+        if (event.type === 'text') write(event.delta);
+        else done = event;
+      }
+      if (signal.aborted) throw new TurnAborted('aborted');
+      if (!done) throw new ProviderError('The model ended its answer unexpectedly');
+      spend.promptTokens += done.usage.promptTokens;
+      spend.completionTokens += done.usage.completionTokens;
+      if (done.toolCalls.length === 0 || lastStep) break;
+      messages.push({ role: 'assistant', content: text.slice(stepStart) || null, toolCalls: done.toolCalls });
+      for (const call of done.toolCalls) {
+        position += 1;
+        const result = await callTool(services, tools, call, { run, position }, { services, orgId: run.orgId, runId: run.id, thread, teammate, signal });
+        messages.push({ role: 'tool', toolCallId: call.id, content: result });
+        if (signal.aborted) throw new TurnAborted('aborted');
+      }
+    }
+    const answer = text.trim();
+    return outcome('succeeded', answer || '(I have nothing to add.)');
+  } catch (error) {
+    if (signal.aborted || error instanceof TurnAborted) throw Object.assign(new TurnAborted('aborted'), { outcome: outcome('cancelled', text.trim()) });
+    if (error instanceof ProviderError) return outcome('failed', text.trim(), error.message);
+    throw Object.assign(error as Error, { outcome: outcome('failed', text.trim()) });
+  }
+}
+
+/** The outcome a failed turn had reached (text written and tokens spent so far), when known. */
+export function partialOutcome(error: unknown): RunOutcome | undefined {
+  return (error as { outcome?: RunOutcome } | undefined)?.outcome;
+}
+
+/**
+ * Runs one tool call and returns what the model reads: `{ summary, data }` on success, `{ error }`
+ * on bad arguments, an unknown tool or a failure. Recorded as a run step either way.
+ */
+async function callTool(
+  services: AppServices,
+  tools: AgentTool[],
+  call: ToolCall,
+  at: { run: Run; position: number },
+  ctx: ToolContext,
+): Promise<string> {
+  const { run, position } = at;
+  let args: unknown;
+  try {
+    args = call.arguments.trim() ? JSON.parse(call.arguments) : {};
+  } catch {
+    args = { _raw: call.arguments.slice(0, 2_000) };
+  }
+  const step = await insertStep(services.db, { orgId: run.orgId, runId: run.id, attempt: run.attempt, position, toolName: call.name, toolCallId: call.id || null, input: args });
+  const fail = async (message: string) => {
+    await finishStep(services.db, step.id, { status: 'failed', error: message });
+    return JSON.stringify({ error: message });
+  };
+  const tool = tools.find((t) => t.name === call.name);
+  if (!tool) return fail(`unknown tool "${call.name}"; available: ${tools.map((t) => t.name).join(', ') || 'none'}`);
+  if (typeof args === 'object' && args !== null && '_raw' in args) return fail('the arguments were not valid JSON');
+  const parsed = tool.input.safeParse(args);
+  if (!parsed.success) {
+    return fail(`invalid arguments: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ')}`);
+  }
+  try {
+    const result = await tool.run(parsed.data, ctx);
+    const content = JSON.stringify(result);
+    await finishStep(services.db, step.id, { status: 'succeeded', output: result, childRunId: childRunOf(result) });
+    return content.length > MAX_TOOL_RESULT_CHARS ? JSON.stringify({ summary: result.summary.slice(0, MAX_TOOL_RESULT_CHARS), truncated: true }) : content;
+  } catch (error) {
+    if (error instanceof ToolError) return fail(error.message);
+    if (ctx.signal.aborted) return fail('stopped: the run was cancelled');
+    services.logger.error({ err: error, tool: call.name, runId: run.id }, 'tool failed');
+    return fail('the tool failed unexpectedly; try something else or tell the person');
+  }
+}
+
+function childRunOf(result: { data?: unknown }): string | null {
+  const data = result.data as { runId?: unknown } | undefined;
+  return typeof data?.runId === 'string' ? data.runId : null;
+}

@@ -1,0 +1,53 @@
+import type { BusEvent, PinboardChange } from '../realtime/events.ts';
+import { findPostsInOrg, type PinboardPost } from '../repositories/pinboard.ts';
+import { findThreadsOfMember, type Thread } from '../repositories/threads.ts';
+import type { AppServices } from '../server/context.ts';
+import type { Viewer } from './viewer.ts';
+
+/** What a `viewerEvents` subscriber receives when a pinboard post changes (before GraphQL shapes it). */
+export interface PinboardEventPayload {
+  type: 'pinboard';
+  change: PinboardChange;
+  postId: string;
+  /** The post as it is now; null once deleted. */
+  post: PinboardPost | null;
+  commentId: string | null;
+  /** The thread the post was pinned from, when the subscriber is in it. */
+  thread: Thread | null;
+}
+
+type PinboardBusEvent = Extract<BusEvent, { kind: 'pinboard' }>;
+
+/**
+ * The post of an event is loaded once per process, however many local subscribers want it: the bus
+ * hands the same event object to each of them.
+ */
+const loaded = new WeakMap<PinboardBusEvent, Promise<PinboardPost | undefined>>();
+
+/**
+ * The `viewerEvents` payload of a pinboard change for one subscriber — every member of the post's
+ * organisation gets it; undefined for anyone else, or when the post is already gone again.
+ */
+export async function pinboardEventFor(
+  services: AppServices,
+  viewer: Viewer,
+  event: PinboardBusEvent,
+): Promise<PinboardEventPayload | undefined> {
+  if (event.orgId !== viewer.org.id) return undefined;
+  let post: PinboardPost | undefined;
+  if (event.change !== 'deleted') {
+    let entry = loaded.get(event);
+    if (!entry) loaded.set(event, (entry = findPostsInOrg(services.db, event.orgId, [event.postId]).then(([p]) => p)));
+    post = await entry;
+    if (!post) return undefined; // deleted meanwhile: its own event follows
+  }
+  const [thread] = post?.sourceThreadId ? await findThreadsOfMember(services.db, viewer.org.id, viewer.user.id, [post.sourceThreadId]) : [];
+  return {
+    type: 'pinboard',
+    change: event.change,
+    postId: event.postId,
+    post: post ?? null,
+    commentId: event.commentId ?? null,
+    thread: thread ?? null,
+  };
+}

@@ -1,0 +1,264 @@
+import type { Transaction } from 'kysely';
+import { planOf } from '../billing/plans.ts';
+import type { DB } from '../db/schema.ts';
+import { addJob } from '../jobs/define-task.ts';
+import { runJobKey, runTurnJob, turnQueue } from '../jobs/agent-jobs.ts';
+import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
+import { appendMessage, findReplyOfRun, reviseMessage, type Message } from '../repositories/messages.ts';
+import { lockOrg } from '../repositories/orgs.ts';
+import {
+  activeDescendants,
+  cancelRuns,
+  claimRun,
+  findRun,
+  findVisibleRuns,
+  finishRun,
+  insertRun,
+  lockActiveRuns,
+  recordCancelledSpend,
+  RUN_INTERRUPTED,
+  THREAD_RUN_KINDS,
+  type Run,
+  type RunStatus,
+} from '../repositories/runs.ts';
+import { failAbandonedRun } from '../repositories/run-recovery.ts';
+import { lockThread, lockThreadOfRun, type Thread } from '../repositories/threads.ts';
+import { usageSince } from '../repositories/usage.ts';
+import type { AppServices } from '../server/context.ts';
+import { NotFoundError, PlanLimitError } from './errors.ts';
+import { goalRunEnded, goalRunStarted } from './goal-runs.ts';
+import { messageEvent } from './message-events.ts';
+import type { Viewer } from './viewer.ts';
+
+type Trx = Transaction<DB>;
+
+/** The bus event of a run's status. */
+export const runEvent = (run: Run, status: RunStatus = run.status) =>
+  ({ kind: 'run', orgId: run.orgId, threadId: run.threadId, runId: run.id, status }) as const;
+
+/** First instant of the current calendar month (UTC): monthly limits count from here. */
+export function usagePeriodStart(now = new Date()): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+}
+
+const hasRunLimits = (services: AppServices, orgId: string) => {
+  const { monthlyRuns, monthlyTokens } = planOf(services, { id: orgId }).limits;
+  return monthlyRuns !== null || monthlyTokens !== null;
+};
+
+/**
+ * With finite monthly run or token limits, locks the organisation row for the rest of the
+ * transaction so concurrent messages cannot together pass the cap. Call it first in the
+ * transaction (organisation before thread: the lock order every writer uses). Without limits (the
+ * default self-hosted plan) nothing is locked.
+ */
+export async function lockForRunQuota(services: AppServices, trx: Trx, orgId: string): Promise<void> {
+  if (hasRunLimits(services, orgId)) await lockOrg(trx, orgId);
+}
+
+/** Runs the plan still allows this month (0 when its tokens are spent); null without limits. */
+export async function runsLeftThisMonth(services: AppServices, trx: Trx, orgId: string): Promise<number | null> {
+  if (!hasRunLimits(services, orgId)) return null;
+  const { monthlyRuns, monthlyTokens } = planOf(services, { id: orgId }).limits;
+  const used = (await usageSince(trx, [orgId], usagePeriodStart())).get(orgId)!;
+  if (monthlyTokens !== null && used.promptTokens + used.completionTokens >= monthlyTokens) return 0;
+  return monthlyRuns === null ? null : Math.max(0, monthlyRuns - used.runs);
+}
+
+/** Checks the plan's monthly run and token limits once `count` new runs are charged (see lockForRunQuota). */
+async function assertRunQuota(services: AppServices, trx: Trx, orgId: string, count: number): Promise<void> {
+  if (count === 0 || !hasRunLimits(services, orgId)) return;
+  const { monthlyRuns, monthlyTokens } = planOf(services, { id: orgId }).limits;
+  const used = (await usageSince(trx, [orgId], usagePeriodStart())).get(orgId)!;
+  if (monthlyRuns !== null && used.runs > monthlyRuns) {
+    throw new PlanLimitError('monthly_runs', monthlyRuns, `Your plan allows ${monthlyRuns} teammate runs a month; it resets on the 1st, or upgrade for more`);
+  }
+  if (monthlyTokens !== null && used.promptTokens + used.completionTokens >= monthlyTokens) {
+    throw new PlanLimitError('monthly_tokens', monthlyTokens, `Your plan allows ${monthlyTokens} model tokens a month; it resets on the 1st, or upgrade for more`);
+  }
+}
+
+/**
+ * Cancels runs (and the runs they delegated to) inside a transaction that holds their thread's
+ * lock: statuses change, half-written replies keep their text and become CANCELLED, and the
+ * RunEvents tell the workers holding them to abort their model calls.
+ */
+export async function cancelRunsInTransaction(trx: Trx, emit: Emit, runIds: string[], reason: string | null): Promise<Run[]> {
+  const cancelled = await cancelRuns(trx, [...runIds, ...(await activeDescendants(trx, runIds))], reason);
+  for (const run of cancelled) {
+    if (THREAD_RUN_KINDS.includes(run.kind)) {
+      const reply = await findReplyOfRun(trx, run.id);
+      const stopped = reply?.status === 'streaming' ? await reviseMessage(trx, reply, { status: 'cancelled', expectStatus: ['streaming'] }) : undefined;
+      if (stopped) await emit(messageEvent(stopped, false));
+    }
+    await emit(runEvent(run));
+    await goalRunEnded(trx, emit, run);
+  }
+  return cancelled;
+}
+
+/**
+ * Creates the runs that answer a new message (one per responder) with their jobs, in the
+ * transaction that inserts the message, which holds the thread's lock. Busy policy per teammate:
+ * QUEUE reuses a run still waiting to start (it will see this message too); INTERRUPT cancels the
+ * teammate's running turn and starts a new one. The caller called `lockForRunQuota` first.
+ */
+export async function startRunsForMessage(
+  services: AppServices,
+  trx: Trx,
+  emit: Emit,
+  input: {
+    thread: Thread;
+    message: Message;
+    teammateIds: string[];
+    userId: string | null;
+    /** The caller executes the runs itself (`tmates run`): no job is enqueued for them. */
+    inline?: boolean;
+  },
+): Promise<Run[]> {
+  const { thread, message } = input;
+  const runs: Run[] = [];
+  const created: Run[] = [];
+  for (const teammateId of input.teammateIds) {
+    const active = await lockActiveRuns(trx, thread.id, teammateId);
+    if (thread.busyPolicy === 'interrupt' && active.length > 0) {
+      await cancelRunsInTransaction(trx, emit, active.map((r) => r.id), RUN_INTERRUPTED);
+    } else {
+      const waiting = active.find((r) => r.status === 'queued' && r.kind === 'reply');
+      if (waiting) {
+        runs.push(waiting);
+        continue;
+      }
+    }
+    const run = await insertRun(trx, { orgId: thread.orgId, threadId: thread.id, teammateId, triggerMessageId: message.id, chargedTo: input.userId });
+    if (!input.inline) await addJob(trx, runTurnJob, { runId: run.id }, { queueName: turnQueue(thread.id, teammateId), jobKey: runJobKey(run.id) });
+    runs.push(run);
+    created.push(run);
+  }
+  await assertRunQuota(services, trx, thread.orgId, created.length);
+  for (const run of created) await emit(runEvent(run));
+  return runs;
+}
+
+/** `cancelRun`: stops a queued or running run of a thread the viewer is in (and what it delegated). */
+export async function cancelRun(services: AppServices, viewer: Viewer, runId: string): Promise<Run> {
+  return transactionWithEvents(services, async (trx, emit) => {
+    const [visible] = await findVisibleRuns(trx, viewer.org.id, viewer.user.id, [runId]);
+    if (!visible) throw new NotFoundError('Run');
+    await lockThread(trx, visible.threadId);
+    await cancelRunsInTransaction(trx, emit, [visible.id], null);
+    return (await findRun(trx, visible.id))!;
+  });
+}
+
+/** A run a worker has started: the run at its new attempt, its thread and, for replies, the message it writes. */
+export interface StartedRun {
+  run: Run;
+  thread: Thread;
+  reply: Message | null;
+}
+
+/**
+ * Starts a run on a worker (or restarts it after a crash): status RUNNING at the next attempt and
+ * a STREAMING reply message — the same message again if a crashed attempt left one, so a run never
+ * has two replies. Locks the thread before the run (the order every writer uses). Undefined when
+ * the run has already ended.
+ */
+export async function beginRun(services: AppServices, runId: string, workerId: string | null): Promise<StartedRun | undefined> {
+  return transactionWithEvents(services, async (trx, emit) => {
+    const thread = await lockThreadOfRun(trx, runId);
+    const run = thread && (await claimRun(trx, runId, workerId));
+    if (!run) return undefined;
+    let reply: Message | null = null;
+    if (THREAD_RUN_KINDS.includes(run.kind)) {
+      const earlier = run.attempt > 1 ? await findReplyOfRun(trx, run.id) : undefined;
+      reply = earlier
+        ? ((await reviseMessage(trx, earlier, { body: '', status: 'streaming', expectStatus: ['streaming', 'pending', 'complete', 'failed', 'cancelled'] })) ?? null)
+        : await appendMessage(trx, { orgId: run.orgId, threadId: run.threadId, authorKind: 'teammate', authorTeammateId: run.teammateId, body: '', status: 'streaming', runId: run.id });
+      if (reply) await emit(messageEvent(reply, !earlier));
+    }
+    await emit(runEvent(run));
+    await goalRunStarted(trx, emit, run);
+    return { run, thread, reply };
+  });
+}
+
+export interface RunOutcome {
+  status: 'succeeded' | 'failed' | 'cancelled';
+  /** The final text (a reply's body, a delegation's answer). */
+  text: string;
+  error?: string | null;
+  model: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  throughSeq?: number | null;
+}
+
+/**
+ * Ends an attempt in one transaction: run status, spend (run row and usage event), the reply's
+ * final text and status, and their events. If the run was cancelled meanwhile, what the attempt
+ * spent and wrote is still recorded, and it stays cancelled. Returns the run as it ends up.
+ */
+export async function endRun(services: AppServices, started: StartedRun, outcome: RunOutcome): Promise<Run | undefined> {
+  const { run, reply } = started;
+  return transactionWithEvents(services, async (trx, emit) => {
+    // The thread before the run (and the goal after it): the order every writer uses.
+    if (reply || run.goalId) await lockThread(trx, run.threadId);
+    const spend = { model: outcome.model, promptTokens: outcome.promptTokens, completionTokens: outcome.completionTokens };
+    const ended =
+      outcome.status === 'cancelled'
+        ? undefined
+        : await finishRun(trx, run.id, run.attempt, { ...spend, status: outcome.status, error: outcome.error, output: outcome.text, throughSeq: outcome.throughSeq });
+    const final = ended ?? (await recordCancelledSpend(trx, run.id, run.attempt, { ...spend, output: outcome.text }));
+    if (!final) return undefined; // a newer attempt holds the run: this one's results are void
+    if (reply) {
+      const status = final.status === 'succeeded' ? 'complete' : final.status === 'failed' ? 'failed' : 'cancelled';
+      const written = await reviseMessage(trx, reply, {
+        body: outcome.text,
+        status,
+        error: final.status === 'failed' ? final.error : null,
+        expectStatus: ['streaming', 'cancelled'],
+      });
+      if (written) await emit(messageEvent(written, false));
+    }
+    if (ended) {
+      await emit(runEvent(ended));
+      await goalRunEnded(trx, emit, ended); // a cancelled goal run was handled when it was cancelled
+    }
+    return final;
+  });
+}
+
+/**
+ * Writes the text streamed so far as a durable change of the reply (a new event position), so a
+ * client that (re)subscribes mid-answer gets the partial body and continues from the deltas.
+ */
+export async function flushReply(services: AppServices, started: StartedRun, body: string): Promise<void> {
+  const { run, reply } = started;
+  if (!reply) return;
+  await transactionWithEvents(services, async (trx, emit) => {
+    await lockThread(trx, run.threadId);
+    const current = await findRun(trx, run.id);
+    if (current?.status !== 'running' || current.attempt !== run.attempt) return;
+    const written = await reviseMessage(trx, reply, { body, status: 'streaming', expectStatus: ['streaming'] });
+    if (written) await emit(messageEvent(written, false));
+  });
+}
+
+/**
+ * Fails a run nobody can finish any more (its job is gone or used up its attempts): the reply
+ * keeps what was written and says what happened. No run stays RUNNING forever.
+ */
+export async function failAbandoned(services: AppServices, run: Run, error: string): Promise<Run | undefined> {
+  return transactionWithEvents(services, async (trx, emit) => {
+    await lockThread(trx, run.threadId);
+    const failed = await failAbandonedRun(trx, run.id, error);
+    if (!failed) return undefined;
+    const reply = THREAD_RUN_KINDS.includes(failed.kind) ? await findReplyOfRun(trx, failed.id) : undefined;
+    const written = reply?.status === 'streaming' ? await reviseMessage(trx, reply, { status: 'failed', error, expectStatus: ['streaming'] }) : undefined;
+    if (written) await emit(messageEvent(written, false));
+    await emit(runEvent(failed));
+    await goalRunEnded(trx, emit, failed);
+    return failed;
+  });
+}

@@ -1,0 +1,79 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUpUser } from './helpers/accounts.ts';
+import { directThreadOf, finalReplyOf, gqlOk, send, until, waitForRun, watchThread } from './helpers/agents.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.ts';
+import { spawnTmates, type RunningProcess } from './helpers/process.ts';
+import { startTestServer, TEST_SECRET, type TestServer } from './helpers/server.ts';
+import { poll } from './helpers/subscriptions.ts';
+
+/**
+ * A worker process killed mid-turn (SIGKILL: no cleanup at all) and another started: the run is
+ * recovered and ends with exactly one complete reply.
+ */
+let fake: FakeOpenAI;
+let db: TestDatabase;
+let api: TestServer;
+const workers: RunningProcess[] = [];
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI();
+  db = await createTestDatabase();
+  api = await startTestServer({ databaseUrl: db.url, worker: false, env: { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'test-key' } });
+});
+afterAll(async () => {
+  for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+  await Promise.all(workers.map((w) => w.exited));
+  await api?.stop();
+  await db?.drop();
+  await fake?.close();
+});
+
+function startWorker(): RunningProcess {
+  const worker = spawnTmates(['worker'], {
+    DATABASE_URL: db.url,
+    OPENAI_BASE_URL: fake.baseUrl,
+    OPENAI_API_KEY: 'test-key',
+    TMATES_SECRET: TEST_SECRET,
+    RUN_STALE_AFTER_MS: '1000',
+    LOG_LEVEL: 'info',
+  });
+  workers.push(worker);
+  return worker;
+}
+
+describe('a worker killed mid-turn', () => {
+  it('is recovered by another worker: one complete reply, no run left running', async () => {
+    const user = await signUpUser(api, 'Survivor');
+    const thread = await directThreadOf(api, user);
+    const sub = await watchThread(api, user, thread);
+    // The first attempt streams slowly (it will be cut off); the retry answers at once.
+    fake.enqueue({ kind: 'text', chunks: Array.from({ length: 100 }, (_, i) => `slow${i} `), delayMs: 100 }, { kind: 'text', chunks: ['Recovered', ' answer.'] });
+    const aborted = fake.abortedStreams;
+
+    const first = startWorker();
+    await first.waitFor(/worker started/);
+    const sent = await send(api, user, thread, 'Please answer even if a worker dies');
+    const runId = sent.runs[0].id;
+    await until(sub, (e) => e.__typename === 'MessageDeltaEvent' && e.offset > 0);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await poll(() => fake.abortedStreams > aborted, 5_000); // the model request died with the process
+
+    const second = startWorker();
+    await second.waitFor(/recovering a run whose worker stopped/, 30_000);
+    const events = await until(sub, finalReplyOf(runId), 30_000);
+    const final = events.find(finalReplyOf(runId))!;
+    expect(final.message).toMatchObject({ status: 'COMPLETE', body: 'Recovered answer.' });
+
+    const run = await waitForRun(api, user, runId);
+    expect(run).toMatchObject({ status: 'SUCCEEDED', attempt: 2, reply: { id: final.message.id, body: 'Recovered answer.' } });
+    const { node } = await gqlOk(api, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 10) { edges { node { authorKind body run { id } } } } } } }', { id: thread });
+    const replies = node.messages.edges.map((e: Record<string, any>) => e.node).filter((m: Record<string, any>) => m.authorKind === 'TEAMMATE' && m.run);
+    expect(replies).toEqual([{ authorKind: 'TEAMMATE', body: 'Recovered answer.', run: { id: runId } }]);
+    const { rows } = await sql<{ n: string }>`select count(*) as n from runs where status in ('queued', 'running')`.execute(api.app.services.db);
+    expect(Number(rows[0]!.n)).toBe(0);
+    sub.stop();
+  }, 60_000);
+});
