@@ -43,6 +43,8 @@ describe('tmates chat', () => {
     await chat.waitFor(/Noor: Hi! I'm Noor, your team generalist\./); // the history
     chat.child.stdin!.write('Hello from the terminal\n');
     await chat.waitFor(/Noor: Noor here, your team generalist\. .*You wrote: "Hello from the terminal"/);
+    chat.child.stdin!.write('/reset\n');
+    await chat.waitFor(/Tmates: Chatter started a fresh session: teammates no longer see the messages above\./);
     chat.child.stdin!.write('remember that chats from the terminal work\n');
     chat.child.stdin!.end();
     expect((await chat.exited).code).toBe(0);

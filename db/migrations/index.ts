@@ -7,6 +7,7 @@ import * as m20261124100000 from './20261124100000_agent_turns.ts';
 import * as m20261124110000 from './20261124110000_pinboard.ts';
 import * as m20261124120000 from './20261124120000_files.ts';
 import * as m20261124130000 from './20261124130000_goals.ts';
+import * as m20261124140000 from './20261124140000_thread_sessions.ts';
 
 /**
  * Every migration, by name, in order. Imported statically (not discovered with a dynamic import)
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '20261124110000_pinboard': m20261124110000,
   '20261124120000_files': m20261124120000,
   '20261124130000_goals': m20261124130000,
+  '20261124140000_thread_sessions': m20261124140000,
 };

@@ -128,8 +128,10 @@ async function transcriptOf(
   input: { run: Run; teammate: Teammate; thread: Thread; model: string; signal: AbortSignal },
 ): Promise<{ summary: string | null; messages: AuthoredMessage[] }> {
   const { thread, teammate, run } = input;
-  const stored = await findThreadSummary(services.db, thread.id, teammate.id);
-  const since = stored?.throughSeq ?? 0;
+  // A summary written before the session was reset belongs to the old session: ignored.
+  const found = await findThreadSummary(services.db, thread.id, teammate.id);
+  const stored = found && found.throughSeq >= thread.sessionStartSeq ? found : undefined;
+  const since = stored?.throughSeq ?? thread.sessionStartSeq;
   const recent = (await listAuthoredMessages(services.db, thread.id, { afterSeq: since, limit: WINDOW_MAX + 1 })).filter((m) => m.runId !== run.id);
   if (recent.length <= WINDOW_MAX) return { summary: stored?.summary ?? null, messages: recent };
 
@@ -165,7 +167,7 @@ export async function buildPrompt(
     participantsOf(services.db, thread.id),
     memoriesForThread(services.db, run.orgId, teammate.id, thread.id, MAX_MEMORIES),
     run.kind === 'delegation'
-      ? listAuthoredMessages(services.db, thread.id, { limit: DELEGATION_WINDOW }).then((messages) => ({ summary: null, messages }))
+      ? listAuthoredMessages(services.db, thread.id, { afterSeq: thread.sessionStartSeq, limit: DELEGATION_WINDOW }).then((messages) => ({ summary: null, messages }))
       : transcriptOf(services, provider, input),
   ]);
   const lines = transcript.messages;

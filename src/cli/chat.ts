@@ -6,8 +6,8 @@ import WebSocket from 'ws';
 /**
  * `tmates chat [teammate]`: an interactive terminal client over graphql-ws — the same API the apps
  * use. Shows the thread's recent messages, streams teammates' answers as they are written, and
- * sends what you type. `/stop` stops the teammates working in the thread, `/quit` (or Ctrl-D once
- * the answers are in) leaves.
+ * sends what you type. `/stop` stops the teammates working in the thread, `/reset` starts a fresh
+ * session (teammates forget the conversation so far), `/quit` (or Ctrl-D once the answers are in) leaves.
  */
 export interface ChatOptions {
   url: string;
@@ -81,7 +81,7 @@ export async function runChatCommand(options: ChatOptions): Promise<number> {
       'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 10) { edges { node { body authorKind authorUser { displayName } authorTeammate { name } } } } } } }',
       { id: thread.id },
     );
-    write(`— ${thread.title} — (/stop stops the teammates, /quit leaves)\n`);
+    write(`— ${thread.title} — (/stop stops the teammates, /reset starts a fresh session, /quit leaves)\n`);
     for (const { node: m } of node.messages.edges) write(`${m.authorTeammate?.name ?? m.authorUser?.displayName ?? 'Tmates'}: ${m.body}\n`);
 
     const open = new Set<string>(); // runs started by what we sent and not finished yet
@@ -139,6 +139,16 @@ export async function runChatCommand(options: ChatOptions): Promise<number> {
       const line = raw.trim();
       if (!line) continue;
       if (line === '/quit' || line === '/exit') break;
+      if (line === '/reset') {
+        // The system message that marks the new session arrives as a thread event.
+        const { resetThreadSession } = await execute(
+          client,
+          'mutation($input: ResetThreadSessionInput!) { resetThreadSession(input: $input) { __typename ... on Error { message } } }',
+          { input: { threadId: thread.id } },
+        );
+        if (resetThreadSession.__typename !== 'ResetThreadSessionPayload') write(`(not reset: ${resetThreadSession.message})\n`);
+        continue;
+      }
       const body = line === '/stop' ? 'stop' : line;
       const { sendMessage } = await execute(
         client,

@@ -432,6 +432,10 @@ export interface Threads {
   last_seq: Generated<Int8>;
   lead_teammate_id: string | null;
   org_id: string;
+  /**
+   * Teammates see only messages after this seq (the system message of the last "reset session"); 0 until a reset
+   */
+  session_start_seq: Generated<Int8>;
   title: string | null;
   updated_at: Generated<Timestamp>;
 }

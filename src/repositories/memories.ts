@@ -138,3 +138,9 @@ export async function searchMemories(
   const rows = await select.orderBy('created_at', 'desc').limit(limit).execute();
   return rows.map(toMemory);
 }
+
+/** Forgets every teammate's notes about one thread (a session reset); returns how many. */
+export async function deleteThreadNotes(db: Executor, threadId: string): Promise<number> {
+  const result = await db.deleteFrom('memories').where('scope', '=', 'thread').where('thread_id', '=', threadId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -31,3 +31,8 @@ export async function saveThreadSummary(db: Executor, values: ThreadSummary & { 
     )
     .execute();
 }
+
+/** Drops every teammate's summary of a thread (a session reset starts without one). */
+export async function deleteThreadSummaries(db: Executor, threadId: string): Promise<void> {
+  await db.deleteFrom('thread_summaries').where('thread_id', '=', threadId).execute();
+}

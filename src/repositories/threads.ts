@@ -18,6 +18,8 @@ export interface Thread {
   busyPolicy: BusyPolicy;
   lastSeq: number;
   lastEventSeq: number;
+  /** Teammates see only messages after this seq (0 until the session is reset). */
+  sessionStartSeq: number;
   lastMessageAt: Date | null;
   archivedAt: Date | null;
   createdAt: Date;
@@ -34,7 +36,7 @@ export interface ThreadMember {
 const columns = [
   'threads.id', 'threads.org_id', 'threads.kind', 'threads.title', 'threads.is_default', 'threads.created_by',
   'threads.lead_teammate_id', 'threads.direct_user_id', 'threads.direct_teammate_id', 'threads.busy_policy',
-  'threads.last_seq', 'threads.last_event_seq', 'threads.last_message_at', 'threads.archived_at', 'threads.created_at',
+  'threads.last_seq', 'threads.last_event_seq', 'threads.session_start_seq', 'threads.last_message_at', 'threads.archived_at', 'threads.created_at',
 ] as const;
 const bare = columns.map((c) => c.slice('threads.'.length)) as Array<(typeof columns)[number] extends `threads.${infer C}` ? C : never>;
 
@@ -54,6 +56,7 @@ export function toThread(row: Row): Thread {
     busyPolicy: row.busy_policy as BusyPolicy,
     lastSeq: Number(row.last_seq),
     lastEventSeq: Number(row.last_event_seq),
+    sessionStartSeq: Number(row.session_start_seq),
     lastMessageAt: row.last_message_at,
     archivedAt: row.archived_at,
     createdAt: row.created_at,
@@ -282,13 +285,14 @@ export async function advanceReadPosition(db: Executor, threadId: string, userId
 export async function updateThreadRow(
   db: Executor,
   threadId: string,
-  values: { title?: string | null; busyPolicy?: BusyPolicy; archived?: boolean; leadTeammateId?: string | null },
+  values: { title?: string | null; busyPolicy?: BusyPolicy; archived?: boolean; leadTeammateId?: string | null; sessionStartSeq?: number },
 ): Promise<Thread> {
   const set = {
     ...(values.title !== undefined ? { title: values.title } : {}),
     ...(values.busyPolicy !== undefined ? { busy_policy: values.busyPolicy } : {}),
     ...(values.archived !== undefined ? { archived_at: values.archived ? new Date() : null } : {}),
     ...(values.leadTeammateId !== undefined ? { lead_teammate_id: values.leadTeammateId } : {}),
+    ...(values.sessionStartSeq !== undefined ? { session_start_seq: String(values.sessionStartSeq) } : {}),
   };
   if (Object.keys(set).length === 0) return (await lockThread(db, threadId))!;
   const row = await db

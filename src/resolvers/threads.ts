@@ -7,6 +7,8 @@ import { BusyPolicyEnum, ThreadKindEnum, ThreadRef } from '../schema/threads.ts'
 import { UserRef } from '../schema/users.ts';
 import { requireViewer } from '../server/context.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../services/errors.ts';
+import { MessageRef } from '../schema/messages.ts';
+import { resetThreadSession, type SessionReset } from '../services/thread-sessions.ts';
 import { createThread, markThreadRead, updateThread } from '../services/threads.ts';
 
 const asThreadPosition = (p: { at: Date; id: string } | undefined) => p && { activityAt: p.at, id: p.id };
@@ -91,6 +93,23 @@ const MarkThreadReadPayload = builder.objectRef<{ thread: Thread; lastReadSeq: n
   }),
 });
 
+const ResetThreadSessionInput = builder.inputType('ResetThreadSessionInput', {
+  description: 'The thread whose teammates start a fresh session.',
+  fields: (t) => ({
+    threadId: t.globalID({ required: true, for: ThreadRef, description: 'The thread.' }),
+  }),
+});
+
+const ResetThreadSessionPayload = builder.objectRef<SessionReset>('ResetThreadSessionPayload').implement({
+  description: 'The thread after the reset and the system message that marks it.',
+  fields: (t) => ({
+    thread: t.field({ type: ThreadRef, description: 'The thread (see `sessionStartSeq`).', resolve: (p) => p.thread }),
+    message: t.field({ type: MessageRef, description: 'The system message where the new session starts.', resolve: (p) => p.message }),
+    forgottenNotes: t.exposeInt('forgottenNotes', { description: 'Notes the teammates kept about this thread, now deleted.' }),
+    stoppedRuns: t.exposeInt('stoppedRuns', { description: 'Replies being written from the old session, now cancelled.' }),
+  }),
+});
+
 const ids = (list: ReadonlyArray<{ id: string }> | null | undefined) => (list ?? []).map((g) => g.id);
 
 builder.mutationFields((t) => ({
@@ -122,6 +141,14 @@ builder.mutationFields((t) => ({
         addUserIds: ids(input.addUserIds),
         removeUserIds: ids(input.removeUserIds),
       }),
+  }),
+  resetThreadSession: t.field({
+    type: ResetThreadSessionPayload,
+    description:
+      'Starts a fresh session: teammates no longer see the earlier messages, forget their notes about this thread (not what they know in general) and drop their summaries of it; replies being written are stopped. People keep the whole history.',
+    errors: { types: [NotFoundError, ConflictError] },
+    args: { input: t.arg({ type: ResetThreadSessionInput, required: true }) },
+    resolve: (_root, { input }, ctx) => resetThreadSession(ctx.services, requireViewer(ctx), input.threadId.id),
   }),
   markThreadRead: t.field({
     type: MarkThreadReadPayload,

@@ -57,6 +57,10 @@ export const ThreadRef = builder.loadableNode('Thread', {
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
     lastActivityAt: t.field({ type: 'DateTime', description: 'Last message, or creation.', resolve: (th) => activityAt(th) }),
     lastSeq: t.int({ description: 'Seq of the newest message (0 when empty).', resolve: (th) => th.lastSeq }),
+    sessionStartSeq: t.int({
+      description: 'Teammates see only messages after this seq: the system message of the last `resetThreadSession` (0 when never reset).',
+      resolve: (th) => th.sessionStartSeq,
+    }),
     eventCursor: t.string({
       description: 'Cursor of the newest durable event: pass it as `threadEvents(after:)` to continue from here.',
       resolve: (th) => String(th.lastEventSeq),

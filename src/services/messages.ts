@@ -69,7 +69,7 @@ async function chooseResponders(services: AppServices, thread: Thread, body: str
   }
   const mentioned = mentionedTeammates(body, candidates);
   if (mentioned.length > 0) return { teammateIds: mentioned, via: 'mention' };
-  const recent = candidates.length > 1 ? await listAuthoredMessages(services.db, thread.id, { limit: 12 }) : [];
+  const recent = candidates.length > 1 ? await listAuthoredMessages(services.db, thread.id, { afterSeq: thread.sessionStartSeq, limit: 12 }) : [];
   return routeMessage(services, { orgId: thread.orgId, body, candidates, recent, leadId: thread.leadTeammateId });
 }
 

@@ -8,7 +8,7 @@ const MAX_CHARS = 1_500;
 export const threadHistoryTool = defineTool({
   name: 'thread_history',
   description:
-    'Read earlier messages of this thread, newest last. Page back with before_seq; use contains to find where something was said.',
+    'Read earlier messages of this thread (of the current session), newest last. Page back with before_seq; use contains to find where something was said.',
   input: z.object({
     before_seq: z.number().int().min(1).optional().describe('Only messages before this position.'),
     contains: z.string().trim().min(2).max(200).optional().describe('Only messages containing this text (case-insensitive).'),
@@ -16,6 +16,7 @@ export const threadHistoryTool = defineTool({
   }),
   async run(input, ctx) {
     const messages = await listAuthoredMessages(ctx.services.db, ctx.thread.id, {
+      afterSeq: ctx.thread.sessionStartSeq, // a reset session starts fresh for teammates too
       beforeSeq: input.before_seq,
       contains: input.contains,
       limit: input.limit,
