@@ -10,6 +10,7 @@ import { htmlToText, parseDelimited } from '../src/services/file-text.ts';
 import { signUpUser, type TestUser } from './helpers/accounts.ts';
 import { makePdf, makePng, uploadMultipart, waitFor, type Data } from './helpers/files.ts';
 import { type TestServer, useTestServer } from './helpers/server.ts';
+import { collect, poll } from './helpers/subscriptions.ts';
 
 /** The ingestion job, run by a real worker: text extraction, READY/FAILED, and search over it. */
 const home = mkdtempSync(path.join(os.tmpdir(), 'tmates-ingest-'));
@@ -125,6 +126,47 @@ describe('ingestion', () => {
     expect(await search(user, 'quokka')).toEqual(['temporary.txt']);
     await gql(user, 'mutation($id: ID!) { deleteFile(input: { id: $id }) { __typename } }', { id: file.id });
     expect(await search(user, 'quokka')).toEqual([]);
+  });
+});
+
+describe('live file events', () => {
+  it('tell every member each step — uploaded, processing, ready or failed, deleted — and nobody else', async () => {
+    const owner = await signUpUser(server, 'Filer');
+    const stranger = await signUpUser(server, 'Outsider');
+    const EVENTS = 'subscription { viewerEvents { __typename thread { id } ... on FileEvent { change fileId file { name status error } } } }';
+    const listen = async (token: string) => {
+      const before = server.app.services.bus.listenerCount();
+      const sub = collect<Data>(server.wsClient({ token }), EVENTS);
+      await poll(() => server.app.services.bus.listenerCount() > before || sub.errors.length > 0);
+      return sub;
+    };
+    const mine = await listen(owner.token);
+    const theirs = await listen(stranger.token);
+
+    const good = await uploadAndProcess(owner, 'minutes.txt', 'We agreed on Tuesday.', 'text/plain');
+    const bad = await uploadAndProcess(owner, 'broken.pdf', Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.from('not a pdf\n'.repeat(40))]), 'application/pdf');
+    await gql(owner, 'mutation($id: ID!) { deleteFile(input: { id: $id }) { __typename } }', { id: good.id });
+
+    const events = (await mine.waitFor(7)).map((e) => e.viewerEvents);
+    const of = (id: string) => events.filter((e) => e.fileId === id).map((e) => [e.change, e.file?.status ?? null]);
+    expect(of(good.id)).toEqual([
+      ['UPLOADED', expect.any(String)], // the file may have moved on by the time it is loaded
+      ['PROCESSING', expect.any(String)],
+      ['READY', 'READY'],
+      ['DELETED', null],
+    ]);
+    expect(of(bad.id)).toEqual([
+      ['UPLOADED', expect.any(String)],
+      ['PROCESSING', expect.any(String)],
+      ['FAILED', 'FAILED'],
+    ]);
+    expect(events.every((e) => e.__typename === 'FileEvent' && e.thread === null)).toBe(true);
+    expect(events.find((e) => e.change === 'FAILED').file.error).toMatch(/^The PDF could not be read/);
+
+    await new Promise((r) => setTimeout(r, 300)); // nothing may reach the stranger
+    expect(theirs.events).toEqual([]);
+    mine.stop();
+    theirs.stop();
   });
 });
 

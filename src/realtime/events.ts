@@ -30,9 +30,13 @@ export type BusEvent =
   | { kind: 'thread'; orgId: string; threadId: string; change: 'created' | 'updated' | 'members' }
   | { kind: 'org_member_removed'; orgId: string; userId: string }
   /** A pinboard post changed: for every member of the organisation (no thread topic); ephemeral. */
-  | { kind: 'pinboard'; orgId: string; postId: string; change: PinboardChange; commentId?: string };
+  | { kind: 'pinboard'; orgId: string; postId: string; change: PinboardChange; commentId?: string }
+  /** A file of the organisation was stored, moved through ingestion or was deleted: for every member; ephemeral. */
+  | { kind: 'file'; orgId: string; fileId: string; change: FileChange };
 
 export type PinboardChange = 'created' | 'updated' | 'deleted' | 'commented';
+
+export type FileChange = 'uploaded' | 'processing' | 'ready' | 'failed' | 'deleted';
 
 export type BusEventKind = BusEvent['kind'];
 

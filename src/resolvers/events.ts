@@ -26,7 +26,7 @@ builder.subscriptionFields((t) => ({
   viewerEvents: t.field({
     type: ViewerEventRef,
     description:
-      'What concerns the caller in the current organisation: new threads, new messages in their threads (flagged when they are @mentioned), pinboard changes.',
+      'What concerns the caller in the current organisation: new threads, new messages in their threads (flagged when they are @mentioned), pinboard changes, goal progress and file changes (uploaded, processing, ready, failed, deleted).',
     subscribe: (_root, _args, ctx) => {
       if (!ctx.viewer) throw new GraphQLError('Sign in to do this', { extensions: { code: 'UNAUTHENTICATED' } });
       return subscribeViewerEvents(ctx.services, ctx.viewer);

@@ -7,7 +7,7 @@ import { UserRef } from './users.ts';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 
 type Of<T extends ViewerEventPayload['type']> = Extract<ViewerEventPayload, { type: T }>;
-type InThread = Exclude<ViewerEventPayload, { type: 'pinboard' } | { type: 'goal' }>;
+type InThread = Exclude<ViewerEventPayload, { type: 'pinboard' } | { type: 'goal' } | { type: 'file' }>;
 
 /** Everything `viewerEvents` delivers: thread events, and events outside threads (the pinboard). */
 export const ViewerEventRef = builder.interfaceRef<ViewerEventPayload>('ViewerEvent').implement({

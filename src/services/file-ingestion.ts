@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { claimForProcessing, finishProcessing, findFileById } from '../repositories/files.ts';
 import type { AppServices } from '../server/context.ts';
 import { ObjectNotFoundError } from '../storage/types.ts';
+import { publishFileChange } from './file-events.ts';
 import { extractText, ExtractionError } from './file-text.ts';
 
 /** Reads a whole object into memory, refusing more than `max` bytes. */
@@ -34,20 +35,25 @@ export async function ingestFile(services: AppServices, fileId: string, options:
     log.debug({ status: current?.status, deleted: Boolean(current?.deletedAt) }, 'nothing to ingest');
     return;
   }
+  await publishFileChange(services, file, 'processing');
+  const finish = async (values: Parameters<typeof finishProcessing>[2]) => {
+    const finished = await finishProcessing(services.db, file.id, values);
+    if (finished) await publishFileChange(services, finished, values.status);
+  };
   try {
     const bytes = await readObject(await services.storage.get(file.storageKey), Math.max(file.sizeBytes, services.config.storage.maxBytes));
     const { text, metadata } = await extractText(bytes, file.contentType);
-    await finishProcessing(services.db, file.id, { status: 'ready', extractedText: text, metadata });
+    await finish({ status: 'ready', extractedText: text, metadata });
     log.info({ contentType: file.contentType, chars: text?.length ?? 0, ...metadata }, 'file ingested');
   } catch (error) {
     if (error instanceof ExtractionError) {
-      await finishProcessing(services.db, file.id, { status: 'failed', error: error.message });
+      await finish({ status: 'failed', error: error.message });
       log.info({ reason: error.message }, 'file could not be ingested');
       return;
     }
     if (error instanceof ObjectNotFoundError || options.lastAttempt) {
       const reason = error instanceof ObjectNotFoundError ? 'The stored bytes of this file are missing' : 'The file could not be processed; try uploading it again';
-      await finishProcessing(services.db, file.id, { status: 'failed', error: reason });
+      await finish({ status: 'failed', error: reason });
       log.error({ err: error }, 'file ingestion failed');
       return;
     }

@@ -13,6 +13,7 @@ import {
   storageUsed,
   type StoredFile,
 } from '../repositories/files.ts';
+import { transactionWithEvents } from '../realtime/transactional.ts';
 import { lockOrg } from '../repositories/orgs.ts';
 import type { AppServices } from '../server/context.ts';
 import type { UploadTarget } from '../storage/types.ts';
@@ -94,7 +95,7 @@ async function storeNewFile(
   const key = storageKeyFor(orgId, id);
   await services.storage.put(key, input.bytes, { contentType: inspection.contentType });
   try {
-    return await services.db.transaction().execute(async (trx) => {
+    return await transactionWithEvents(services, async (trx, emit) => {
       await lockOrgOf(trx, orgId);
       await assertStorageCapacity(services, trx, orgId, inspection.size);
       const file = await insertFile(trx, {
@@ -112,6 +113,7 @@ async function storeNewFile(
         status: 'uploaded',
       });
       await addJob(trx, ingestFileTask, { fileId: file.id });
+      await emit({ kind: 'file', orgId, fileId: file.id, change: 'uploaded' });
       return file;
     });
   } catch (error) {
@@ -253,7 +255,7 @@ export async function completeUpload(services: AppServices, viewer: Viewer, file
       refuse('fileId', `the uploaded bytes (${formatBytes(inspection?.size ?? stored.size)}) are not the declared ${formatBytes(file.sizeBytes)}`);
     }
     assertAllowedType(services, inspection, 'fileId');
-    return await services.db.transaction().execute(async (trx) => {
+    return await transactionWithEvents(services, async (trx, emit) => {
       await lockOrgOf(trx, viewer.org.id);
       const locked = await lockFileInOrg(trx, viewer.org.id, file.id);
       if (!locked) throw new NotFoundError('File');
@@ -265,6 +267,7 @@ export async function completeUpload(services: AppServices, viewer: Viewer, file
         contentType: inspection.contentType,
       });
       await addJob(trx, ingestFileTask, { fileId: file.id });
+      await emit({ kind: 'file', orgId: viewer.org.id, fileId: file.id, change: 'uploaded' });
       return uploaded;
     });
   } catch (error) {
@@ -278,12 +281,13 @@ export async function completeUpload(services: AppServices, viewer: Viewer, file
  * dropped) and its bytes leave storage right after commit, with a job to retry that if it fails.
  */
 export async function deleteFile(services: AppServices, viewer: Viewer, fileId: string): Promise<{ deletedFileId: string }> {
-  const file = await services.db.transaction().execute(async (trx) => {
+  const file = await transactionWithEvents(services, async (trx, emit) => {
     const locked = await lockFileInOrg(trx, viewer.org.id, fileId);
     if (!locked) throw new NotFoundError('File');
     if (!canDeleteFile(viewer, locked)) throw new ForbiddenError('Only the uploader and organisation admins can delete this file');
     await softDeleteFile(trx, locked.id);
     await addJob(trx, purgeFileTask, { fileId: locked.id });
+    await emit({ kind: 'file', orgId: locked.orgId, fileId: locked.id, change: 'deleted' });
     return locked;
   });
   await removeObject(services, file.storageKey);

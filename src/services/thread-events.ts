@@ -4,6 +4,7 @@ import { topics, type BusEvent } from '../realtime/events.ts';
 import { findMessagesByIds, messagesChangedSince, streamingMessagesOf, type Message } from '../repositories/messages.ts';
 import { findThreadsOfMember, type Thread } from '../repositories/threads.ts';
 import type { AppServices } from '../server/context.ts';
+import { fileEventFor, type FileEventPayload } from './file-events.ts';
 import { pinboardEventFor, type PinboardEventPayload } from './pinboard-events.ts';
 import { goalEventFor, type GoalEventPayload } from './goal-events.ts';
 import type { Viewer } from './viewer.ts';
@@ -19,7 +20,8 @@ export type ViewerEventPayload =
   | ThreadEventPayload
   | { type: 'thread_created'; thread: Thread; cursor: string }
   | PinboardEventPayload
-  | GoalEventPayload;
+  | GoalEventPayload
+  | FileEventPayload;
 
 const REPLAY_BATCH = 500;
 
@@ -195,7 +197,7 @@ export async function subscribeThreadEvents(
 /**
  * `viewerEvents`: what concerns the signed-in person across the threads of their current
  * organisation — new threads they are in, new messages in their threads (flagged when they are
- * @mentioned) — and changes to its pinboard. Live only; thread history is for `threadEvents`.
+ * @mentioned) — changes to its pinboard, goals and files. Live only; thread history is for `threadEvents`.
  */
 export function subscribeViewerEvents(services: AppServices, viewer: Viewer): AsyncQueue<ViewerEventPayload> {
   ensurePreparer(services);
@@ -220,6 +222,11 @@ export function subscribeViewerEvents(services: AppServices, viewer: Viewer): As
     }
     if (event.kind === 'pinboard') {
       const payload = await pinboardEventFor(services, viewer, event);
+      if (payload) queue.push(payload);
+      return;
+    }
+    if (event.kind === 'file') {
+      const payload = await fileEventFor(services, viewer, event);
       if (payload) queue.push(payload);
       return;
     }
