@@ -1,8 +1,10 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, createPool, type Database } from '../src/db/database.ts';
+import { createDatabase, createPool, NOTIFY_AT_COMMIT, type Database } from '../src/db/database.ts';
 import { createLogger } from '../src/logger.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { poll } from './helpers/subscriptions.ts';
 
 let testDb: TestDatabase;
 beforeAll(async () => {
@@ -40,6 +42,68 @@ describe('prepared statements', () => {
       expect(await preparedCount(db)).toBe(0);
     } finally {
       await db.destroy();
+    }
+  });
+});
+
+describe('NOTIFY held back until the commit', () => {
+  it('is sent with the COMMIT in one round trip, intact and in order; a rollback or a failed commit sends nothing', async () => {
+    const listener = new pg.Client({ connectionString: testDb.url });
+    await listener.connect();
+    const received: string[] = [];
+    listener.on('notification', (n) => received.push(n.payload ?? ''));
+    await listener.query('listen held_back');
+    const statements: string[] = [];
+    const pool = createPool(testDb.url, 1, createLogger('silent'));
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client);
+      client.query = ((config: unknown, ...rest: unknown[]) => {
+        statements.push(typeof config === 'string' ? config : (config as { text: string }).text);
+        return (query as (...args: unknown[]) => unknown)(config, ...rest);
+      }) as typeof client.query;
+    });
+    const db = createDatabase(pool);
+    const notify = (executor: Pick<Database, 'executeQuery'>, payload: string) =>
+      executor.executeQuery(CompiledQuery.raw(NOTIFY_AT_COMMIT, ['held_back', payload]));
+    try {
+      const tricky = [`it's "quoted" \\ back\\slashed`, 'ünïcødé ✓ \n new line', "'; select 1; --"];
+      await db.transaction().execute(async (trx) => {
+        for (const payload of tricky) await notify(trx, payload);
+        await sql`select 1`.execute(trx);
+      });
+      const committed = statements.length;
+      expect(statements.at(-1)).toMatch(/^select pg_notify\('held_back', .*;\ncommit$/s); // one round trip for all three and the commit
+      await poll(() => received.length >= 3);
+      expect(received).toEqual(tricky);
+
+      await db
+        .transaction()
+        .execute(async (trx) => {
+          await notify(trx, 'rolled back');
+          throw new Error('undo');
+        })
+        .catch(() => undefined);
+      // A payload PostgreSQL refuses (over 8000 bytes) fails the commit, and the write goes with it.
+      await sql`create temporary table held (n int)`.execute(db);
+      const failed = await db
+        .transaction()
+        .execute(async (trx) => {
+          await sql`insert into held values (1)`.execute(trx);
+          await notify(trx, 'x'.repeat(9000));
+        })
+        .then(() => 'committed', (error: Error) => error.message);
+      expect(failed).toMatch(/payload string too long/);
+      expect((await sql<{ n: string }>`select count(*) as n from held`.execute(db)).rows[0]!.n).toBe('0');
+
+      // Outside a transaction it runs at once.
+      await notify(db, 'right away');
+      await poll(() => received.length >= 4);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(received).toEqual([...tricky, 'right away']);
+      expect(statements.length).toBeGreaterThan(committed);
+    } finally {
+      await db.destroy();
+      await listener.end();
     }
   });
 });

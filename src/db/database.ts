@@ -57,19 +57,49 @@ function statementName(client: pg.PoolClient, text: string): string | undefined 
 }
 
 /**
- * The pool as Kysely sees it: every connection runs data statements as named prepared statements.
- * (Behind a pooler in transaction mode, which cannot keep them, turn this off with
- * DATABASE_PREPARED_STATEMENTS=false.)
+ * A statement that may wait for its transaction's commit: `select pg_notify($1, $2)` marked so the
+ * connection holds it back and sends it with the COMMIT, in one round trip (a simple-protocol
+ * query, its two text values inlined as escaped literals). Outside a transaction it runs at once.
+ * NOTIFY is delivered at commit anyway, so holding it back changes nothing but the round trip.
  */
-function preparingPool(pool: pg.Pool): PostgresPool {
+export const NOTIFY_AT_COMMIT = '/* tmates:notify-at-commit */ select pg_notify($1, $2)';
+
+const emptyResult = { command: 'SELECT', rowCount: 0, rows: [], fields: [] };
+
+/**
+ * The pool as Kysely sees it. Every connection tracks whether it is in a transaction, holds back
+ * `NOTIFY_AT_COMMIT` statements until the commit, and (with `prepare`) runs data statements as
+ * named prepared statements. (Behind a pooler in transaction mode, which cannot keep prepared
+ * statements, turn that off with DATABASE_PREPARED_STATEMENTS=false.)
+ */
+function kyselyPool(pool: pg.Pool, prepare: boolean): PostgresPool {
   return {
     async connect() {
       const client = await pool.connect();
+      let inTransaction = false;
+      let atCommit: string[] = [];
+      const run = (text: string, values?: ReadonlyArray<unknown>) => {
+        const name = prepare ? statementName(client, text) : undefined;
+        return client.query(name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] });
+      };
       return {
         query: ((text: unknown, values?: ReadonlyArray<unknown>) => {
           if (typeof text !== 'string') return client.query(text as never); // a cursor
-          const name = statementName(client, text);
-          return client.query(name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] });
+          if (text === 'begin' || text.startsWith('start transaction')) {
+            inTransaction = true;
+          } else if (text === NOTIFY_AT_COMMIT && inTransaction) {
+            atCommit.push(`select pg_notify(${pg.escapeLiteral(String(values![0]))}, ${pg.escapeLiteral(String(values![1]))})`);
+            return Promise.resolve(emptyResult);
+          } else if (text === 'commit' || text === 'rollback') {
+            const held = atCommit;
+            inTransaction = false;
+            atCommit = [];
+            if (text === 'commit' && held.length > 0) {
+              // One simple-protocol query: it stops at the first failure, so COMMIT runs only if every NOTIFY did.
+              return client.query([...held, 'commit'].join(';\n')).then((results) => (Array.isArray(results) ? results.at(-1) : results));
+            }
+          }
+          return run(text, values);
         }) as unknown as PostgresPoolClient['query'],
         release: () => client.release(),
       };
@@ -81,7 +111,7 @@ function preparingPool(pool: pg.Pool): PostgresPool {
 /** `onQuery` sees the SQL of every query run (tests count them to prove batching). */
 export function createDatabase(pool: pg.Pool, onQuery?: (sql: string) => void, options: { prepare?: boolean } = {}): Database {
   return new Kysely<DB>({
-    dialect: new PostgresDialect({ pool: options.prepare === false ? pool : preparingPool(pool) }),
+    dialect: new PostgresDialect({ pool: kyselyPool(pool, options.prepare !== false) }),
     ...(onQuery ? { log: (event) => onQuery(event.query.sql) } : {}),
   });
 }

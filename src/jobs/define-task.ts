@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { JobHelpers, Task, TaskSpec } from 'graphile-worker';
 import type { z } from 'zod';
 import type { Executor } from '../db/database.ts';
@@ -39,20 +39,20 @@ function parsePayload<Schema extends z.ZodType>(task: { name: string; payload: S
   return result.data as z.output<Schema>;
 }
 
+type JobSpec = Pick<TaskSpec, 'runAt' | 'jobKey' | 'jobKeyMode' | 'maxAttempts' | 'priority' | 'queueName'>;
+
 /**
- * Enqueues a job through `graphile_worker.add_job` on the given executor — pass the transaction
- * that writes the row the job is for, so the job exists if and only if that write commits.
+ * The `graphile_worker.add_job(…)` call for a job, as an SQL expression yielding its id — for a
+ * statement that writes a row and enqueues its job at once (see `addJob` for the usual way).
  */
-export async function addJob<Schema extends z.ZodType>(
-  executor: Executor,
+export function jobCall<Schema extends z.ZodType>(
   task: Pick<TaskDefinition<never, Schema>, 'name' | 'payload' | 'spec'>,
   payload: z.input<Schema>,
-  spec: Pick<TaskSpec, 'runAt' | 'jobKey' | 'jobKeyMode' | 'maxAttempts' | 'priority' | 'queueName'> = {},
-): Promise<{ id: string }> {
+  spec: JobSpec = {},
+): RawBuilder<string> {
   const checked = parsePayload(task, payload);
   const options = { ...task.spec, ...spec };
-  const { rows } = await sql<{ id: string }>`
-    select (graphile_worker.add_job(
+  return sql<string>`(graphile_worker.add_job(
       identifier => ${task.name}::text,
       payload => ${JSON.stringify(checked)}::json,
       queue_name => ${options.queueName ?? null}::text,
@@ -61,8 +61,20 @@ export async function addJob<Schema extends z.ZodType>(
       job_key => ${options.jobKey ?? null}::text,
       priority => ${options.priority ?? null}::int,
       job_key_mode => ${options.jobKeyMode ?? null}::text
-    )).id::text as id
-  `.execute(executor);
+    )).id::text`;
+}
+
+/**
+ * Enqueues a job through `graphile_worker.add_job` on the given executor — pass the transaction
+ * that writes the row the job is for, so the job exists if and only if that write commits.
+ */
+export async function addJob<Schema extends z.ZodType>(
+  executor: Executor,
+  task: Pick<TaskDefinition<never, Schema>, 'name' | 'payload' | 'spec'>,
+  payload: z.input<Schema>,
+  spec: JobSpec = {},
+): Promise<{ id: string }> {
+  const { rows } = await sql<{ id: string }>`select ${jobCall(task, payload, spec)} as id`.execute(executor);
   return { id: rows[0]!.id };
 }
 

@@ -1,7 +1,7 @@
 import pg from 'pg';
-import type { Executor } from '../db/database.ts';
+import { NOTIFY_AT_COMMIT, type Executor } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 
 /**
  * Moves serialised events between processes. Every process listens; every published event reaches
@@ -82,14 +82,8 @@ export class PostgresTransport implements Transport {
   }
 
   async publishInTransaction(trx: Executor, payloads: string[]): Promise<boolean> {
-    if (payloads.length === 1) await sql`select pg_notify(${CHANNEL}, ${payloads[0]})`.execute(trx);
-    else if (payloads.length > 1) {
-      // One round trip for all of them, in order.
-      await sql`
-        select pg_notify(${CHANNEL}, ordered.payload)
-        from (select payload from unnest(${payloads}::text[]) with ordinality as p(payload, n) order by n) as ordered
-      `.execute(trx);
-    }
+    // Held back by the connection and sent with the COMMIT, in order (see NOTIFY_AT_COMMIT).
+    for (const payload of payloads) await trx.executeQuery(CompiledQuery.raw(NOTIFY_AT_COMMIT, [CHANNEL, payload]));
     return true;
   }
 

@@ -1,4 +1,4 @@
-import { sql, type Selectable, type UpdateQueryBuilder } from 'kysely';
+import { sql, type RawBuilder, type Selectable, type UpdateQueryBuilder } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { DB, Runs } from '../db/schema.ts';
 import { isMemberOfThread } from './threads.ts';
@@ -95,13 +95,16 @@ export async function insertRun(
     /** The person the run is charged to (who sent the message), if any. */
     chargedTo?: string | null;
   },
+  options: { id?: string; job?: RawBuilder<string> } = {},
 ): Promise<Run> {
-  // The run and its usage row (one run of the month's quota; tokens are added when it ends) in one statement.
+  // The run, its usage row (one run of the month's quota; tokens are added when it ends) and, when
+  // given, its job (`jobCall`, for a run id chosen by the caller) in one statement.
   const row = await db
     .with('run', (qb) =>
       qb
         .insertInto('runs')
         .values({
+          ...(options.id ? { id: options.id } : {}),
           org_id: values.orgId,
           thread_id: values.threadId,
           teammate_id: values.teammateId,
@@ -126,8 +129,10 @@ export async function insertRun(
             .select(['run.org_id', sql.lit('run').as('kind'), 'run.id', 'run.teammate_id', sql<string | null>`${values.chargedTo ?? null}::uuid`.as('user_id'), sql.lit(1).as('quantity')]),
         ),
     )
-    .selectFrom('run')
-    .selectAll()
+    // Referenced below, so it runs (once): a SELECT in a WITH only runs when something reads it.
+    .with('job', (qb) => qb.selectNoFrom((options.job ?? sql<string>`null`).as('job_id')))
+    .selectFrom(['run', 'job'])
+    .selectAll('run')
     .executeTakeFirstOrThrow();
   return toRun(row);
 }

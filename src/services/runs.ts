@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { planOf } from '../billing/plans.ts';
 import type { DB } from '../db/schema.ts';
-import { addJob } from '../jobs/define-task.ts';
+import { jobCall } from '../jobs/define-task.ts';
 import { runJobKey, runTurnJob, turnQueue } from '../jobs/agent-jobs.ts';
 import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
 import { appendMessage, findReplyOfRun, reviseMessage, type Message } from '../repositories/messages.ts';
@@ -130,8 +131,9 @@ export async function startRunsForMessage(
         continue;
       }
     }
-    const run = await insertRun(trx, { orgId: thread.orgId, threadId: thread.id, teammateId, triggerMessageId: message.id, chargedTo: input.userId });
-    if (!input.inline) await addJob(trx, runTurnJob, { runId: run.id }, { queueName: turnQueue(thread.id, teammateId), jobKey: runJobKey(run.id) });
+    const id = randomUUID();
+    const job = input.inline ? undefined : jobCall(runTurnJob, { runId: id }, { queueName: turnQueue(thread.id, teammateId), jobKey: runJobKey(id) });
+    const run = await insertRun(trx, { orgId: thread.orgId, threadId: thread.id, teammateId, triggerMessageId: message.id, chargedTo: input.userId }, { id, job });
     runs.push(run);
     created.push(run);
   }
