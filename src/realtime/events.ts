@@ -27,7 +27,8 @@ export type BusEvent =
   | { kind: 'goal'; orgId: string; threadId: string; goalId: string; change: GoalChange; taskId?: string }
   /** A subscriber resumed mid-answer: workers streaming replies in the thread write their text so far as a durable change. */
   | { kind: 'flush'; orgId: string; threadId: string }
-  | { kind: 'thread'; orgId: string; threadId: string; change: 'created' | 'updated' | 'members' }
+  /** A thread was created, changed, changed members or was deleted (`userIds`: the people who were in it). */
+  | { kind: 'thread'; orgId: string; threadId: string; change: 'created' | 'updated' | 'members' | 'deleted'; userIds?: string[] }
   | { kind: 'org_member_removed'; orgId: string; userId: string }
   /** A pinboard post changed: for every member of the organisation (no thread topic); ephemeral. */
   | { kind: 'pinboard'; orgId: string; postId: string; change: PinboardChange; commentId?: string }

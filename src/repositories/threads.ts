@@ -352,3 +352,8 @@ export async function lockThreadOfRun(db: Executor, runId: string): Promise<Thre
 export function isMemberOfThread(userId: string, threadColumn: 'runs.thread_id' | 'goals.thread_id' | 'schedules.thread_id') {
   return sql<boolean>`exists (select 1 from thread_members where thread_members.thread_id = ${sql.ref(threadColumn)} and thread_members.user_id = ${userId})`;
 }
+
+/** Deletes a thread; its messages, members, runs, goals, schedules and notes go with it (foreign keys). */
+export async function deleteThreadRow(db: Executor, threadId: string): Promise<void> {
+  await db.deleteFrom('threads').where('id', '=', threadId).execute();
+}

@@ -1,4 +1,4 @@
-import { resolveCursorConnection } from '@pothos/plugin-relay';
+import { encodeGlobalID, resolveCursorConnection } from '@pothos/plugin-relay';
 import { activityAt, listThreadsOfMember, type Thread } from '../repositories/threads.ts';
 import { builder } from '../schema/builder.ts';
 import { decodePosition, encodePosition } from '../schema/cursors.ts';
@@ -8,6 +8,7 @@ import { UserRef } from '../schema/users.ts';
 import { requireViewer } from '../server/context.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../services/errors.ts';
 import { MessageRef } from '../schema/messages.ts';
+import { deleteThread } from '../services/thread-deletion.ts';
 import { resetThreadSession, type SessionReset } from '../services/thread-sessions.ts';
 import { createThread, markThreadRead, updateThread } from '../services/threads.ts';
 
@@ -110,6 +111,20 @@ const ResetThreadSessionPayload = builder.objectRef<SessionReset>('ResetThreadSe
   }),
 });
 
+const DeleteThreadInput = builder.inputType('DeleteThreadInput', {
+  description: 'The thread to delete.',
+  fields: (t) => ({
+    threadId: t.globalID({ required: true, for: ThreadRef, description: 'The thread.' }),
+  }),
+});
+
+const DeleteThreadPayload = builder.objectRef<{ deletedThreadId: string }>('DeleteThreadPayload').implement({
+  description: 'The id of the deleted thread.',
+  fields: (t) => ({
+    deletedThreadId: t.id({ description: 'Global id of the deleted thread.', resolve: (p) => encodeGlobalID('Thread', p.deletedThreadId) }),
+  }),
+});
+
 const ids = (list: ReadonlyArray<{ id: string }> | null | undefined) => (list ?? []).map((g) => g.id);
 
 builder.mutationFields((t) => ({
@@ -149,6 +164,14 @@ builder.mutationFields((t) => ({
     errors: { types: [NotFoundError, ConflictError] },
     args: { input: t.arg({ type: ResetThreadSessionInput, required: true }) },
     resolve: (_root, { input }, ctx) => resetThreadSession(ctx.services, requireViewer(ctx), input.threadId.id),
+  }),
+  deleteThread: t.field({
+    type: DeleteThreadPayload,
+    description:
+      'Deletes a thread for everyone in it, with its messages, runs, goals and schedules; work in progress is stopped first. Direct threads: their person; team threads: their creator or an admin; the team chat cannot be deleted.',
+    errors: { types: [NotFoundError, ForbiddenError] },
+    args: { input: t.arg({ type: DeleteThreadInput, required: true }) },
+    resolve: (_root, { input }, ctx) => deleteThread(ctx.services, requireViewer(ctx), input.threadId.id),
   }),
   markThreadRead: t.field({
     type: MarkThreadReadPayload,

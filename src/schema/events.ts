@@ -7,7 +7,7 @@ import { UserRef } from './users.ts';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 
 type Of<T extends ViewerEventPayload['type']> = Extract<ViewerEventPayload, { type: T }>;
-type InThread = Exclude<ViewerEventPayload, { type: 'pinboard' } | { type: 'goal' } | { type: 'file' }>;
+type InThread = Exclude<ViewerEventPayload, { type: 'pinboard' } | { type: 'goal' } | { type: 'file' } | { type: 'thread_deleted' }>;
 
 /** Everything `viewerEvents` delivers: thread events, and events outside threads (the pinboard). */
 export const ViewerEventRef = builder.interfaceRef<ViewerEventPayload>('ViewerEvent').implement({
@@ -85,4 +85,13 @@ builder.objectRef<Of<'thread_created'>>('ThreadCreatedEvent').implement({
   interfaces: [ViewerEventRef, ThreadEventRef],
   isTypeOf: isType('thread_created'),
   fields: () => ({}),
+});
+
+builder.objectRef<Of<'thread_deleted'>>('ThreadDeletedEvent').implement({
+  description: 'A thread the subscriber was in was deleted (`thread` is null: it is gone). Its `threadEvents` subscriptions end.',
+  interfaces: [ViewerEventRef],
+  isTypeOf: isType('thread_deleted'),
+  fields: (t) => ({
+    threadId: t.id({ description: 'Global id of the deleted thread.', resolve: (e) => encodeGlobalID('Thread', e.threadId) }),
+  }),
 });

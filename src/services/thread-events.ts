@@ -19,6 +19,7 @@ export type ThreadEventPayload =
 export type ViewerEventPayload =
   | ThreadEventPayload
   | { type: 'thread_created'; thread: Thread; cursor: string }
+  | { type: 'thread_deleted'; threadId: string; thread: null }
   | PinboardEventPayload
   | GoalEventPayload
   | FileEventPayload;
@@ -166,6 +167,10 @@ export async function subscribeThreadEvents(
         queue.push({ type: 'run', thread: current, cursor: cursor(), runId: event.runId, status: event.status });
         return;
       case 'thread': {
+        if (event.change === 'deleted') {
+          queue.end(new GraphQLError('This thread was deleted', { extensions: { code: 'NOT_FOUND' } }));
+          return;
+        }
         // Re-authorise on membership changes: a person removed from the thread stops receiving.
         const [fresh] = await findThreadsOfMember(services.db, viewer.org.id, viewer.user.id, [threadId]);
         if (!fresh) queue.end(notAMember());
@@ -237,6 +242,10 @@ export function subscribeViewerEvents(services: AppServices, viewer: Viewer): As
     }
     if (event.kind === 'thread') {
       membership.delete(event.threadId);
+      if (event.change === 'deleted') {
+        if (event.userIds?.includes(viewer.user.id)) queue.push({ type: 'thread_deleted', threadId: event.threadId, thread: null });
+        return;
+      }
       if (event.change !== 'created') return;
       const thread = await threadIfMember(event.threadId);
       if (thread) queue.push({ type: 'thread_created', thread, cursor: String(thread.lastEventSeq) });

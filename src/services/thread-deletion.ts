@@ -1,0 +1,37 @@
+import { transactionWithEvents } from '../realtime/transactional.ts';
+import { activeGoalsOfThread } from '../repositories/goals.ts';
+import { lockActiveRuns } from '../repositories/runs.ts';
+import { deleteThreadRow, membersOfThreads } from '../repositories/threads.ts';
+import type { AppServices } from '../server/context.ts';
+import { ForbiddenError } from './errors.ts';
+import { stopGoalInTransaction } from './goals.ts';
+import { cancelRunsInTransaction } from './runs.ts';
+import { lockVisibleThread } from './threads.ts';
+import { canManageOrg, type Viewer } from './viewer.ts';
+
+const REASON = 'The thread was deleted';
+
+/**
+ * Deletes a thread for everyone in it: its messages, runs, goals and schedules, and the teammates'
+ * notes about it. A direct thread may be deleted by its person; a team thread by its creator or an
+ * organisation admin; the organisation's team chat not at all (archive it or reset its session).
+ * Work in progress is cancelled first, so the workers abort their model calls; usage already
+ * recorded stays (it is the organisation's, not the thread's), and files stay in the organisation.
+ * Live subscribers of the thread are ended, and each member gets a `ThreadDeletedEvent`.
+ */
+export async function deleteThread(services: AppServices, viewer: Viewer, threadId: string): Promise<{ deletedThreadId: string }> {
+  return transactionWithEvents(services, async (trx, emit) => {
+    const thread = await lockVisibleThread(trx, viewer, threadId);
+    if (thread.isDefault) throw new ForbiddenError('The team chat cannot be deleted; archive it or reset its session instead');
+    if (thread.kind === 'team' && thread.createdBy !== viewer.user.id && !canManageOrg(viewer.role)) {
+      throw new ForbiddenError('Only the thread’s creator and organisation admins can delete it');
+    }
+    for (const goal of await activeGoalsOfThread(trx, thread.id)) await stopGoalInTransaction(trx, emit, goal.id, REASON);
+    const active = await lockActiveRuns(trx, thread.id);
+    await cancelRunsInTransaction(trx, emit, active.map((run) => run.id), REASON);
+    const userIds = ((await membersOfThreads(trx, [thread.id])).get(thread.id) ?? []).flatMap((m) => (m.userId ? [m.userId] : []));
+    await deleteThreadRow(trx, thread.id);
+    await emit({ kind: 'thread', orgId: thread.orgId, threadId: thread.id, change: 'deleted', userIds });
+    return { deletedThreadId: thread.id };
+  });
+}
