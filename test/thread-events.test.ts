@@ -48,6 +48,24 @@ async function teamChatOf(user: TestUser): Promise<string> {
 }
 
 describe('threadEvents', () => {
+  it('shows each event as things are when it happens, not when the subscription started', async () => {
+    const user = await signUpUser(a, 'Renamer');
+    const thread = await teamChatOf(user);
+    const sub = await listen(a, () =>
+      collect(a.wsClient({ token: user.token }), 'subscription($id: ID!) { threadEvents(threadId: $id) { __typename ... on MessageEvent { message { body authorUser { displayName } } } } }', { id: thread }),
+    );
+    const authorOf = async (body: string) => {
+      await poll(() => sub.events.some((e) => e.threadEvents.message?.body === body));
+      return sub.events.find((e) => e.threadEvents.message?.body === body)!.threadEvents.message.authorUser.displayName;
+    };
+    await gql(user, SEND, { id: thread, body: 'before the rename' });
+    expect(await authorOf('before the rename')).toBe('Renamer');
+    await gql(user, 'mutation { updateProfile(input: { displayName: "Renamed" }) { __typename } }');
+    await gql(user, SEND, { id: thread, body: 'after the rename' });
+    expect(await authorOf('after the rename')).toBe('Renamed'); // not a stale loader cache
+    sub.stop();
+  });
+
   it('delivers a message sent through another process, live', async () => {
     const user = await signUpUser(a, 'Live');
     const thread = await teamChatOf(user);

@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { freshLoaders } from '../schema/batched.ts';
 import { builder } from '../schema/builder.ts';
 import { decodeSeq } from '../schema/cursors.ts';
 import { ThreadEventRef, ViewerEventRef } from '../schema/events.ts';
@@ -21,7 +22,7 @@ builder.subscriptionFields((t) => ({
       after: t.arg.string({ description: 'Resume after this cursor.' }),
     },
     subscribe: (_root, args, ctx) => subscribeThreadEvents(ctx.services, requireViewer(ctx), args.threadId.id, decodeSeq(args.after)),
-    resolve: (event: ThreadEventPayload) => event,
+    resolve: (event: ThreadEventPayload, _args, ctx) => freshLoaders(ctx, event),
   }),
   viewerEvents: t.field({
     type: ViewerEventRef,
@@ -31,6 +32,6 @@ builder.subscriptionFields((t) => ({
       if (!ctx.viewer) throw new GraphQLError('Sign in to do this', { extensions: { code: 'UNAUTHENTICATED' } });
       return subscribeViewerEvents(ctx.services, ctx.viewer);
     },
-    resolve: (event: ViewerEventPayload) => event,
+    resolve: (event: ViewerEventPayload, _args, ctx) => freshLoaders(ctx, event),
   }),
 }));

@@ -1,6 +1,7 @@
 import { encodeGlobalID, resolveCursorConnection } from '@pothos/plugin-relay';
 import { listVisibleGoals, type Goal } from '../repositories/goals.ts';
 import { listVisibleSchedules, type Schedule } from '../repositories/schedules.ts';
+import { freshLoaders } from '../schema/batched.ts';
 import { builder } from '../schema/builder.ts';
 import { decodePosition, encodePosition } from '../schema/cursors.ts';
 import { GoalEventRef } from '../schema/goal-events.ts';
@@ -175,6 +176,6 @@ builder.subscriptionField('goalEvents', (t) =>
     description: 'Every move of one goal, live: planned, tasks queued, started, progressing, done or failed, status changes. Ends once the goal has ended. Query `goal(id)` first for where it stands.',
     args: { goalId: t.arg.globalID({ required: true, for: GoalRef, description: 'The goal.' }) },
     subscribe: (_root, args, ctx) => subscribeGoalEvents(ctx.services, requireViewer(ctx), args.goalId.id),
-    resolve: (event: GoalEventPayload) => event,
+    resolve: (event: GoalEventPayload, _args, ctx) => freshLoaders(ctx, event),
   }),
 );

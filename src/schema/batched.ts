@@ -1,4 +1,4 @@
-import { createContextCache } from '@pothos/core';
+import { contextCacheSymbol, createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
 import type { Context } from '../server/context.ts';
 
@@ -16,4 +16,15 @@ export function batched<V>(load: (ctx: Context, ids: readonly string[]) => Promi
       }),
   );
   return (ctx: Context, id: string): Promise<V> => cache(ctx).load(id);
+}
+
+/**
+ * Gives a long-lived operation (a subscription) fresh loaders: call it as each event starts to
+ * execute. Loaders cache per operation, which is right for a query and wrong for a subscription
+ * that lives for hours — its events would show names, members and counts as they were when it
+ * started. Pothos keys every loader cache by this context property when it is set.
+ */
+export function freshLoaders<T>(ctx: Context, event: T): T {
+  (ctx as unknown as Record<symbol, object>)[contextCacheSymbol] = {};
+  return event;
 }
