@@ -269,6 +269,35 @@ describe('validation and tenancy', () => {
   });
 });
 
+describe('goals in progress per person', () => {
+  it('refuses one more than the organisation allows at once, until one ends or an admin raises the cap', async () => {
+    const { user, thread } = await teamThread('Busy');
+    const start = async (instruction: string) => (await gqlOk(server, user, CREATE, { input: { threadId: thread, instruction } })).createGoal;
+    // Plans that never finish; each only for its own goal, so none is left for later tests.
+    fake.enqueue(...[1, 2, 3, 4, 5].map((n) => ({ kind: 'endless' as const, intervalMs: 50, when: `Busy goal ${n}.` })));
+    const goals = [];
+    for (const n of [1, 2, 3]) goals.push(await start(`Busy goal ${n}.`));
+    expect(goals.map((g) => g.__typename)).toEqual(['Goal', 'Goal', 'Goal']);
+    const refused = await start('Busy goal 4.');
+    expect(refused).toMatchObject({ __typename: 'ConflictError', errorMessage: expect.stringContaining('You have 3 goals in progress') });
+
+    await gqlOk(server, user, 'mutation($id: ID!) { cancelGoal(input: { goalId: $id }) { __typename } }', { id: goals[0].id });
+    goals.push(await start('Busy goal 4.'));
+    expect(goals.at(-1).__typename).toBe('Goal');
+    expect((await start('Busy goal 5.')).__typename).toBe('ConflictError');
+
+    const raised = await gqlOk(server, user, 'mutation { updateSettings(input: { org: { maxActiveGoalsPerPerson: 4 } }) { ... on UpdateSettingsPayload { org { settings { maxActiveGoalsPerPerson } } } } }');
+    expect(raised.updateSettings.org.settings.maxActiveGoalsPerPerson).toBe(4);
+    goals.push(await start('Busy goal 5.'));
+    expect(goals.at(-1).__typename).toBe('Goal');
+    const tooMany = await gqlOk(server, user, 'mutation { updateSettings(input: { org: { maxActiveGoalsPerPerson: 0 } }) { __typename ... on ValidationError { issues { field message } } } }');
+    expect(tooMany.updateSettings).toMatchObject({ __typename: 'ValidationError', issues: [{ message: 'must be at least 1' }] });
+
+    for (const goal of goals) await gqlOk(server, user, 'mutation($id: ID!) { cancelGoal(input: { goalId: $id }) { __typename } }', { id: goal.id });
+    await poll(async () => Number((await sql<{ n: string }>`select count(*) as n from runs where status in ('queued', 'running')`.execute(server.app.services.db)).rows[0]!.n) === 0);
+  });
+});
+
 describe('people in the thread while a goal runs', () => {
   it('a message to a teammate busy with a task waits for the task and is answered after it (QUEUE)', async () => {
     const { user, thread } = await teamThread('Chatter');

@@ -335,3 +335,19 @@ export async function activeRunIdsOfGoal(db: Executor, goalId: string): Promise<
   const rows = await db.selectFrom('runs').select('id').where('goal_id', '=', goalId).where('status', 'in', ['queued', 'running']).execute();
   return rows.map((r) => r.id);
 }
+
+/**
+ * Serialises goal creation by one person (two at once must not both pass the cap), then counts
+ * their goals in progress in the organisation.
+ */
+export async function lockAndCountActiveGoalsOf(db: Executor, orgId: string, userId: string): Promise<number> {
+  await sql`select pg_advisory_xact_lock(hashtext('goals.created_by'), hashtext(${userId}))`.execute(db);
+  const row = await db
+    .selectFrom('goals')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('org_id', '=', orgId)
+    .where('created_by', '=', userId)
+    .where('status', 'in', ACTIVE_GOAL_STATUSES)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -45,6 +45,7 @@ const OrgSettingsInput = builder.inputType('OrgSettingsInput', {
     timezone: t.string({ description: 'IANA time zone.' }),
     defaultModel: t.string({ description: 'Model for teammates that name none (null to clear).' }),
     goalTokenBudget: t.int({ description: 'Default token budget of a goal.' }),
+    maxActiveGoalsPerPerson: t.int({ description: 'Goals one person may have in progress at once (1–100).' }),
   }),
 });
 

@@ -49,6 +49,7 @@ const OrgSettingsRef = builder.objectRef<OrgSettings>('OrgSettings').implement({
     timezone: t.exposeString('timezone', { description: 'IANA time zone for schedules and reports.' }),
     defaultModel: t.exposeString('defaultModel', { nullable: true, description: 'Model for teammates that name none.' }),
     goalTokenBudget: t.exposeInt('goalTokenBudget', { description: 'Token budget of a goal that names none.' }),
+    maxActiveGoalsPerPerson: t.exposeInt('maxActiveGoalsPerPerson', { description: 'Goals one person may have in progress at once; more are refused until one ends.' }),
   }),
 });
 

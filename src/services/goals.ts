@@ -7,6 +7,7 @@ import { runJobKey, runTurnJob, turnQueue } from '../jobs/agent-jobs.ts';
 import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
 import {
   ACTIVE_GOAL_STATUSES,
+  lockAndCountActiveGoalsOf,
   activeRunIdsOfGoal,
   closeOpenTasks,
   findGoal,
@@ -150,6 +151,13 @@ export async function createGoal(services: AppServices, viewer: Viewer, threadId
     const thread = await lockThreadOfMember(trx, viewer.org.id, viewer.user.id, threadId);
     if (!thread) throw new NotFoundError('Thread');
     if (thread.archivedAt) throw new ConflictError('This thread is archived; unarchive it to give it a goal');
+    const max = readOrgSettings(viewer.org.settings).maxActiveGoalsPerPerson;
+    const active = await lockAndCountActiveGoalsOf(trx, viewer.org.id, viewer.user.id);
+    if (active >= max) {
+      throw new ConflictError(
+        `You have ${active} goals in progress, the most this organisation allows at once (${max}); wait for one to finish or cancel one`,
+      );
+    }
     return (await startGoal(services, trx, emit, { thread, org: viewer.org, createdBy: viewer.user.id, request: values, deadline: values.deadline }))!;
   });
 }

@@ -40,6 +40,8 @@ export const orgSettingsSchema = z.object({
   defaultModel: z.string().trim().min(1).max(100).nullable().default(null),
   /** Token budget a goal gets when it names none. */
   goalTokenBudget: z.number().int().min(1_000).max(100_000_000).default(200_000),
+  /** Goals one person may have in progress at once (planning, running or reporting). */
+  maxActiveGoalsPerPerson: z.number().int().min(1).max(100).default(3),
 });
 export type OrgSettings = z.output<typeof orgSettingsSchema>;
 
@@ -66,6 +68,7 @@ const orgSettingsPatch = z
     timezone: timeZone,
     defaultModel: z.string().trim().min(1).max(100).nullable(),
     goalTokenBudget: z.number().int().min(1_000).max(100_000_000),
+    maxActiveGoalsPerPerson: z.number().int().min(1, 'must be at least 1').max(100, 'must be at most 100'),
   })
   .partial();
 
