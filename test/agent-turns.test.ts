@@ -5,6 +5,7 @@ import {
   directThreadOf,
   finalReplyOf,
   gqlOk,
+  runEndOf,
   runOf,
   send,
   until,
@@ -36,7 +37,8 @@ describe('a teammate answers a message', () => {
     const sent = await send(server, user, thread, 'What is the plan?');
     expect(sent.runs).toEqual([{ id: expect.any(String), status: 'QUEUED', teammate: { name: 'Noor' } }]);
     const runId = sent.runs[0].id;
-    const events = await until(sub, finalReplyOf(runId));
+    await until(sub, finalReplyOf(runId));
+    const events = await until(sub, runEndOf(runId));
 
     const statuses = events.filter((e) => e.__typename === 'RunEvent').map((e) => e.status);
     expect(statuses).toEqual(['QUEUED', 'RUNNING', 'SUCCEEDED']);
@@ -215,7 +217,8 @@ describe('failures', () => {
     const sub = await watchThread(server, user, thread);
     fake.enqueue(...Array.from({ length: 3 }, () => ({ kind: 'error' as const, status: 503, message: 'overloaded' })));
     const sent = await send(server, user, thread, 'Are you there?');
-    const events = await until(sub, finalReplyOf(sent.runs[0].id));
+    await until(sub, finalReplyOf(sent.runs[0].id));
+    const events = await until(sub, runEndOf(sent.runs[0].id));
     expect(events.find(finalReplyOf(sent.runs[0].id))!.message).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/^The model service is unavailable \(503\)/) });
     const run = await waitForRun(server, user, sent.runs[0].id);
     expect(run).toMatchObject({ status: 'FAILED', error: expect.stringContaining('unavailable') });

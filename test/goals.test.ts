@@ -238,6 +238,47 @@ describe('failures', () => {
     expect(all[0]).toMatchObject({ title: 'Fragile numbers', status: 'FAILED', attempts: 2, error: expect.stringContaining('(500)') });
     expect(goal.runs.map((r: Data) => r.kind)).toEqual(['PLAN', 'TASK', 'TASK', 'PLAN', 'TASK', 'REPORT']);
   });
+
+  it('a result handed in by a failed attempt does not stand: the retry’s answer is the result', async () => {
+    const { user, thread } = await teamThread('Retrier');
+    fake.enqueue(
+      plan([{ title: 'Flaky figures', assignee: 'analyst' }]),
+      { kind: 'tools', when: 'Flaky figures', calls: [{ name: 'complete_task', arguments: JSON.stringify({ result: 'Stale figures' }) }] },
+      { kind: 'error', when: 'Result handed in', status: 500 }, // the attempt fails after handing in
+      { kind: 'text', when: 'Flaky figures', chunks: ['Fresh figures.'] },
+      { kind: 'text', when: '[Goal report]', chunks: ['Reported.'] },
+    );
+    const { id } = (await gqlOk(server, user, CREATE, { input: { threadId: thread, instruction: 'Get the figures' } })).createGoal;
+    const goal = await waitForGoal(user, id, ['SUCCEEDED', 'FAILED']);
+    expect(goal.status).toBe('SUCCEEDED');
+    expect(goal.tasks).toMatchObject([{ title: 'Flaky figures', status: 'SUCCEEDED', result: 'Fresh figures.' }]);
+    expect(goal.runs.map((r: Data) => [r.kind, r.status])).toEqual([
+      ['PLAN', 'SUCCEEDED'],
+      ['TASK', 'FAILED'],
+      ['TASK', 'SUCCEEDED'],
+      ['REPORT', 'SUCCEEDED'],
+    ]);
+  });
+
+  it('with the budget spent, a failed task goes straight to the report instead of a new plan', async () => {
+    const { user, thread } = await teamThread('Spender');
+    fake.enqueue(
+      plan([
+        { title: 'Costly research', assignee: 'researcher' },
+        { title: 'Doomed numbers', assignee: 'analyst' },
+      ]),
+      // Slow: the other task has failed for good before this one spends the budget.
+      { kind: 'text', when: 'Costly research', chunks: ['Found ', 'it', '.'], delayMs: 400, usage: { prompt: 6_000, completion: 10 } },
+      { kind: 'error', when: 'Doomed numbers', status: 500 },
+      { kind: 'error', when: 'Doomed numbers', status: 500 },
+      { kind: 'text', when: '[Goal report]', chunks: ['Out of budget.'] },
+    );
+    const { id } = (await gqlOk(server, user, CREATE, { input: { threadId: thread, instruction: 'Research and count', tokenBudget: 5_000 } })).createGoal;
+    const goal = await waitForGoal(user, id, ['SUCCEEDED', 'FAILED']);
+    expect(goal.replanned).toBe(false);
+    expect(goal.runs.map((r: Data) => r.kind).sort()).toEqual(['PLAN', 'REPORT', 'TASK', 'TASK', 'TASK']);
+    expect(goal.error).toMatch(/^A task failed: Doomed numbers .*\. The token budget \(5000\) is spent/);
+  });
 });
 
 describe('validation and tenancy', () => {
@@ -294,7 +335,10 @@ describe('goals in progress per person', () => {
     expect(tooMany.updateSettings).toMatchObject({ __typename: 'ValidationError', issues: [{ message: 'must be at least 1' }] });
 
     for (const goal of goals) await gqlOk(server, user, 'mutation($id: ID!) { cancelGoal(input: { goalId: $id }) { __typename } }', { id: goal.id });
-    await poll(async () => Number((await sql<{ n: string }>`select count(*) as n from runs where status in ('queued', 'running')`.execute(server.app.services.db)).rows[0]!.n) === 0);
+    const activeRuns = async () => Number((await sql<{ n: string }>`select count(*) as n from runs where status in ('queued', 'running')`.execute(server.app.services.db)).rows[0]!.n);
+    for (const until = Date.now() + 10_000; (await activeRuns()) > 0; await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() > until) throw new Error('runs still active after cancelling every goal');
+    }
   });
 });
 

@@ -53,7 +53,9 @@ export class AgentRuntime {
   startBackground(options: { sweep: boolean } = { sweep: true }): void {
     const staleAfter = this.services.config.agents.staleAfterMs;
     const beat = setInterval(() => {
-      touchRuns(this.services.db, [...this.active.keys()]).catch((error) => this.services.logger.warn({ err: error }, 'run heartbeat failed'));
+      touchRuns(this.services.db, [...this.active.keys()])
+        .then((cancelled) => cancelled.forEach((id) => this.active.get(id)?.controller.abort(new TurnAborted('cancelled'))))
+        .catch((error) => this.services.logger.warn({ err: error }, 'run heartbeat failed'));
     }, Math.max(100, Math.floor(staleAfter / 4)));
     beat.unref();
     this.timers.push(beat);
@@ -174,14 +176,15 @@ export class AgentRuntime {
               });
       } catch (error) {
         const partial = partialOutcome(error);
-        if (error instanceof ProviderError) {
-          outcome = { ...(partial ?? failure('')), status: 'failed', error: error.message };
-        } else if (error instanceof TurnAborted || controller.signal.aborted) {
+        // An abort first: a provider stopped mid-stream says so with a ProviderError of its own.
+        if (error instanceof TurnAborted || controller.signal.aborted) {
           if (controller.signal.reason instanceof WorkerShuttingDown) {
             await stream?.close();
             throw controller.signal.reason; // the job is retried; the run resumes elsewhere
           }
           outcome = partial ?? failure('Stopped.', 'cancelled');
+        } else if (error instanceof ProviderError) {
+          outcome = { ...(partial ?? failure('')), status: 'failed', error: error.message };
         } else if (options.lastAttempt) {
           this.services.logger.error({ err: error, runId: run.id }, 'run failed on its last attempt');
           outcome = { ...(partial ?? failure('')), status: 'failed', error: 'Something went wrong on our side while answering. Please try again.' };

@@ -89,7 +89,7 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
       messages.push({ role: 'assistant', content: text.slice(stepStart) || null, toolCalls: done.toolCalls });
       for (const call of done.toolCalls) {
         position += 1;
-        const result = await callTool(services, tools, call, { run, position }, { services, orgId: run.orgId, runId: run.id, thread, teammate, signal });
+        const result = await callTool(services, tools, call, { run, position }, { services, orgId: run.orgId, runId: run.id, attempt: run.attempt, thread, teammate, signal });
         messages.push({ role: 'tool', toolCallId: call.id, content: result });
         if (signal.aborted) throw new TurnAborted('aborted');
       }

@@ -134,7 +134,7 @@ export async function lockFileInOrg(db: Executor, orgId: string, id: string): Pr
     .where('files.id', '=', id)
     .where('files.org_id', '=', orgId)
     .where('files.deleted_at', 'is', null)
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   return row && toStoredFile(row);
 }

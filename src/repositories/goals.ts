@@ -143,7 +143,7 @@ export async function insertGoal(
 
 export async function findGoal(db: Executor, id: string, lock = false): Promise<Goal | undefined> {
   let query = db.selectFrom('goals').select(goalColumns).where('goals.id', '=', id);
-  if (lock) query = query.forUpdate();
+  if (lock) query = query.forNoKeyUpdate();
   const row = await query.executeTakeFirst();
   return row && toGoal(row);
 }
@@ -350,4 +350,21 @@ export async function lockAndCountActiveGoalsOf(db: Executor, orgId: string, use
     .where('status', 'in', ACTIVE_GOAL_STATUSES)
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/**
+ * Hands in a task's result from its run — only while that run is running at `attempt`, so a
+ * stale attempt (or a run cancelled meanwhile) cannot overwrite the current one's. False if refused.
+ */
+export async function setTaskResultFromRun(db: Executor, taskId: string, run: { id: string; attempt: number }, result: string): Promise<boolean> {
+  const row = await db
+    .updateTable('goal_tasks')
+    .set({ result })
+    .where('id', '=', taskId)
+    .where(({ exists, selectFrom }) =>
+      exists(selectFrom('runs').select('runs.id').where('runs.id', '=', run.id).where('runs.status', '=', 'running').where('runs.attempt', '=', run.attempt)),
+    )
+    .returning('id')
+    .executeTakeFirst();
+  return Boolean(row);
 }

@@ -91,7 +91,7 @@ export async function findMember(db: Executor, orgId: string, userId: string, lo
     .select(['org_id', 'user_id', 'role', 'created_at'])
     .where('org_id', '=', orgId)
     .where('user_id', '=', userId);
-  if (lock) query = query.forUpdate();
+  if (lock) query = query.forNoKeyUpdate();
   const row = await query.executeTakeFirst();
   return row && { orgId: row.org_id, userId: row.user_id, role: row.role as OrgRole, joinedAt: row.created_at };
 }
@@ -143,7 +143,7 @@ export async function findOrg(db: Executor, orgId: string): Promise<Org | undefi
 
 /** Locks the organisation row: serialises role changes and departures so the last owner stays. */
 export async function lockOrg(db: Executor, orgId: string): Promise<Org | undefined> {
-  const row = await db.selectFrom('orgs').select(orgColumns).where('orgs.id', '=', orgId).forUpdate().executeTakeFirst();
+  const row = await db.selectFrom('orgs').select(orgColumns).where('orgs.id', '=', orgId).forNoKeyUpdate().executeTakeFirst();
   return row && toOrg(row);
 }
 
@@ -210,7 +210,7 @@ export async function findInvitationByTokenHash(db: Executor, tokenHash: string)
     .selectFrom('org_invitations')
     .select(invitationColumns)
     .where('token_hash', '=', tokenHash)
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   return row && toInvitation(row);
 }

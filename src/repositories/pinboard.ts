@@ -168,7 +168,7 @@ export async function lockPost(db: Executor, orgId: string, id: string, mode: 'u
     .select([...columns, commentCount])
     .where('pinboard_posts.org_id', '=', orgId)
     .where('pinboard_posts.id', '=', id);
-  const row = await (mode === 'update' ? query.forUpdate() : query.forShare()).executeTakeFirst();
+  const row = await (mode === 'update' ? query.forNoKeyUpdate() : query.forShare()).executeTakeFirst();
   return row && toPinboardPost(row);
 }
 

@@ -5,14 +5,22 @@ import { ACTIVE_RUN_STATUSES, columns, toRun, type Run } from './runs.ts';
 
 // Recovery of runs whose worker stopped: heartbeats, finding stale runs, failing the unrecoverable.
 
-/** Refreshes the heartbeat of runs this process is working on. */
-export async function touchRuns(db: Executor, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
+/**
+ * Refreshes the heartbeat of runs this process is working on, and returns those of them that were
+ * cancelled meanwhile (a cancel that landed before the process listened for it still stops them).
+ */
+export async function touchRuns(db: Executor, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
   // Rows another transaction is changing are skipped, not waited for: a heartbeat never blocks a write.
-  await sql`
-    update runs set heartbeat_at = now()
-    where id in (select id from runs where id = any(${[...ids]}::uuid[]) and status = 'running' order by id for update skip locked)
+  const { rows } = await sql<{ id: string }>`
+    with beat as (
+      update runs set heartbeat_at = now()
+      where id in (select id from runs where id = any(${[...ids]}::uuid[]) and status = 'running' order by id for no key update skip locked)
+    )
+    -- (a data-modifying WITH always runs to completion, read or not)
+    select id from runs where id = any(${[...ids]}::uuid[]) and status = 'cancelled'
   `.execute(db);
+  return rows.map((r) => r.id);
 }
 
 /** A run whose worker stopped sending heartbeats, with the state of its job (if it still has one). */
@@ -21,7 +29,7 @@ export interface StaleRun {
   job: { lockedBy: string | null; attempts: number; maxAttempts: number } | null;
 }
 
-/** Running runs with a heartbeat older than `staleAfterMs`, and queued ones whose job is gone. */
+/** Running runs with a heartbeat older than `staleAfterMs`, and queued ones whose job is gone or spent. */
 export async function findStaleRuns(db: Executor, staleAfterMs: number, limit = 100): Promise<StaleRun[]> {
   const rows = await db
     .selectFrom('runs')
@@ -33,7 +41,13 @@ export async function findStaleRuns(db: Executor, staleAfterMs: number, limit = 
     .where((eb) =>
       eb.or([
         eb.and([eb('runs.status', '=', 'running'), eb('runs.heartbeat_at', '<', sql<Date>`now() - make_interval(secs => ${staleAfterMs / 1000})`)]),
-        eb.and([eb('runs.status', '=', 'queued'), eb('runs.kind', '!=', 'delegation'), eb('runs.created_at', '<', sql<Date>`now() - make_interval(secs => ${staleAfterMs / 1000})`), sql<boolean>`jobs.key is null`]),
+        // Queued with no job left to start it: gone, or failed for good (graphile keeps those, key and all).
+        eb.and([
+          eb('runs.status', '=', 'queued'),
+          eb('runs.kind', '!=', 'delegation'),
+          eb('runs.created_at', '<', sql<Date>`now() - make_interval(secs => ${staleAfterMs / 1000})`),
+          sql<boolean>`(jobs.key is null or (jobs.attempts >= jobs.max_attempts and jobs.locked_by is null))`,
+        ]),
       ]),
     )
     .limit(limit)

@@ -172,7 +172,7 @@ export async function lockActiveRuns(db: Executor, threadId: string, teammateId?
     .where('runs.status', 'in', ACTIVE_RUN_STATUSES)
     .where('runs.kind', 'in', THREAD_RUN_KINDS)
     .orderBy('runs.created_at')
-    .forUpdate();
+    .forNoKeyUpdate();
   if (teammateId) query = query.where('runs.teammate_id', '=', teammateId);
   return (await query.execute()).map(toRun);
 }

@@ -119,7 +119,7 @@ export async function lockDueSchedule(db: Executor, now: Date): Promise<Schedule
     .where('schedules.next_run_at', '<=', now)
     .orderBy('schedules.next_run_at')
     .limit(1)
-    .forUpdate()
+    .forNoKeyUpdate()
     .skipLocked()
     .executeTakeFirst();
   return row && toSchedule(row);
@@ -145,4 +145,9 @@ export async function updateSchedule(
 
 export async function deleteScheduleRow(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('schedules').where('id', '=', id).execute();
+}
+
+/** Deletes a thread's schedules (locking their rows, as a tick firing one would). */
+export async function deleteSchedulesOfThread(db: Executor, threadId: string): Promise<void> {
+  await db.deleteFrom('schedules').where('thread_id', '=', threadId).execute();
 }

@@ -88,7 +88,7 @@ export async function findTeammatesInOrg(db: Executor, orgId: string, ids: reado
 
 export async function findTeammate(db: Executor, orgId: string, id: string, lock = false): Promise<Teammate | undefined> {
   let query = db.selectFrom('teammates').select(columns).where('org_id', '=', orgId).where('id', '=', id);
-  if (lock) query = query.forUpdate();
+  if (lock) query = query.forNoKeyUpdate();
   const row = await query.executeTakeFirst();
   return row && toTeammate(row);
 }
@@ -99,7 +99,7 @@ export async function findTeammateByCatalogKey(db: Executor, orgId: string, cata
     .select(columns)
     .where('org_id', '=', orgId)
     .where('catalog_key', '=', catalogKey)
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   return row && toTeammate(row);
 }

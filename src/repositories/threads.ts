@@ -144,7 +144,7 @@ export async function lockThreadOfMember(db: Executor, orgId: string, userId: st
     .where((eb) =>
       eb.exists(eb.selectFrom('thread_members').select('id').whereRef('thread_id', '=', 'threads.id').where('user_id', '=', userId)),
     )
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   return row && toThread(row);
 }
@@ -155,7 +155,7 @@ export async function findThread(db: Executor, threadId: string): Promise<Thread
 }
 
 export async function lockThread(db: Executor, threadId: string): Promise<Thread | undefined> {
-  const row = await db.selectFrom('threads').select(columns).where('threads.id', '=', threadId).forUpdate().executeTakeFirst();
+  const row = await db.selectFrom('threads').select(columns).where('threads.id', '=', threadId).forNoKeyUpdate().executeTakeFirst();
   return row && toThread(row);
 }
 
@@ -343,7 +343,7 @@ export async function lockThreadOfRun(db: Executor, runId: string): Promise<Thre
     .selectFrom('threads')
     .select(columns)
     .where('threads.id', '=', (eb) => eb.selectFrom('runs').select('runs.thread_id').where('runs.id', '=', runId))
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
   return row && toThread(row);
 }

@@ -118,7 +118,7 @@ export async function ensureSupabaseUser(services: AppServices, identity: Supaba
         .selectFrom('users')
         .select('external_id')
         .where('id', '=', byEmail.user.id)
-        .forUpdate()
+        .forNoKeyUpdate()
         .executeTakeFirstOrThrow();
       if (row.external_id && row.external_id !== identity.subject) return false;
       await linkExternalId(trx, byEmail.user.id, identity.subject);

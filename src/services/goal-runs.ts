@@ -32,7 +32,8 @@ export async function requestAdvance(trx: Executor, goalId: string): Promise<voi
 /** A task's run started: the task is RUNNING. */
 export async function goalRunStarted(trx: Executor, emit: Emit, run: Run): Promise<void> {
   if (!run.goalId || !run.goalTaskId) return;
-  await updateTask(trx, run.goalTaskId, { status: 'running', started: true });
+  // A restarted attempt works afresh: a result an earlier attempt handed in does not stand.
+  await updateTask(trx, run.goalTaskId, { status: 'running', started: true, ...(run.attempt > 1 ? { result: null } : {}) });
   await emit(goalEvent({ orgId: run.orgId, threadId: run.threadId, id: run.goalId }, 'task', run.goalTaskId));
 }
 
@@ -99,11 +100,11 @@ async function taskEnded(trx: Executor, emit: Emit, goal: Goal, run: Run): Promi
     await updateTask(trx, task.id, { status: 'succeeded', result: task.result ?? run.output, error: null, finished: true });
   } else if (interrupted(run)) {
     // A person wrote to this teammate (busy policy INTERRUPT): do it again, with the new message in view.
-    await updateTask(trx, task.id, { status: 'pending', error: 'Interrupted; restarting' });
+    await updateTask(trx, task.id, { status: 'pending', error: 'Interrupted; restarting', result: null, progress: null });
   } else if (run.status === 'cancelled') {
     await updateTask(trx, task.id, { status: 'cancelled', error: run.error ?? 'Its run was cancelled', finished: true });
   } else if (task.attempts + 1 < MAX_TASK_ATTEMPTS) {
-    await updateTask(trx, task.id, { status: 'pending', error: run.error, attempt: true });
+    await updateTask(trx, task.id, { status: 'pending', error: run.error, attempt: true, result: null, progress: null });
   } else {
     await updateTask(trx, task.id, { status: 'failed', error: run.error ?? 'The task failed', attempt: true, finished: true });
   }

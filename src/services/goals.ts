@@ -203,6 +203,11 @@ const finishedOk = (t: GoalTask) => t.status === 'succeeded';
  */
 export async function advanceGoal(services: AppServices, goalId: string): Promise<void> {
   await transactionWithEvents(services, async (trx, emit) => {
+    // Locks in the order every writer takes them: organisation (quota), thread, then the goal.
+    const unlocked = await findGoal(trx, goalId);
+    if (!unlocked) return;
+    await lockForRunQuota(services, trx, unlocked.orgId);
+    await lockThread(trx, unlocked.threadId);
     const goal = await findGoal(trx, goalId, true);
     if (!goal) return;
     // Planning or reporting whose run was interrupted (or lost): start it again.
@@ -223,10 +228,18 @@ export async function advanceGoal(services: AppServices, goalId: string): Promis
     };
 
     if (tasks.length === 0) return report('The coordinator found no way to reach the goal.');
+    if (tasks.every(finishedOk)) return report(null);
+    const spent = (await tokensSpentOnGoals(trx, [goal.id])).get(goal.id) ?? 0;
+    const outOfTime =
+      spent >= goal.tokenBudget
+        ? `The token budget (${goal.tokenBudget}) is spent (${spent} used); the remaining tasks were not started.`
+        : goal.deadline && goal.deadline.getTime() <= Date.now()
+          ? 'The deadline passed; the remaining tasks were not started.'
+          : null;
     const failed = tasks.filter((t) => t.status === 'failed' || t.status === 'cancelled');
     if (failed.length > 0) {
       if (active.length > 0) return;
-      if (goal.round === 0) {
+      if (goal.round === 0 && !outOfTime) {
         // The coordinator decides what to do about it: a new plan for what is missing (or none).
         await closeOpenTasks(trx, goal.id, 'skipped', 'Re-planned after a failed task');
         const replanning = await updateGoal(trx, goal.id, { status: 'planning', round: goal.round + 1 });
@@ -234,13 +247,10 @@ export async function advanceGoal(services: AppServices, goalId: string): Promis
         await emit(goalEvent(goal, 'status'));
         return;
       }
-      return report(`${failed.length === 1 ? 'A task' : `${failed.length} tasks`} failed: ${failed.map((t) => `${t.title} (${t.error ?? 'failed'})`).join('; ')}`);
+      const what = `${failed.length === 1 ? 'A task' : `${failed.length} tasks`} failed: ${failed.map((t) => `${t.title} (${t.error ?? 'failed'})`).join('; ')}`;
+      return report(outOfTime ? `${what}. ${outOfTime}` : what);
     }
-    if (tasks.every(finishedOk)) return report(null);
-
-    const spent = (await tokensSpentOnGoals(trx, [goal.id])).get(goal.id) ?? 0;
-    if (spent >= goal.tokenBudget) return report(`The token budget (${goal.tokenBudget}) is spent (${spent} used); the remaining tasks were not started.`);
-    if (goal.deadline && goal.deadline.getTime() <= Date.now()) return report('The deadline passed; the remaining tasks were not started.');
+    if (outOfTime) return report(outOfTime);
 
     const ready = tasks.filter((t) => t.status === 'pending' && t.dependsOn.every((d) => tasks.find((o) => o.id === d)?.status === 'succeeded'));
     const left = await runsLeftThisMonth(services, trx, goal.orgId);

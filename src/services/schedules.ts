@@ -1,6 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { withSavepoint } from '../db/database.ts';
+import type { BusEvent } from '../realtime/events.ts';
 import { transactionWithEvents } from '../realtime/transactional.ts';
 import { findOrg } from '../repositories/orgs.ts';
 import {
@@ -17,6 +18,7 @@ import type { AppServices } from '../server/context.ts';
 import { AppError, NotFoundError } from './errors.ts';
 import { chooseTeam, goalRequestSchema, startGoal } from './goals.ts';
 import { isTimeZone } from './settings.ts';
+import { lockForRunQuota } from './runs.ts';
 import { postSystemMessage } from './system-messages.ts';
 import { parseInput } from './validation.ts';
 import type { Viewer } from './viewer.ts';
@@ -109,12 +111,16 @@ export async function fireDueSchedules(services: AppServices, now = services.clo
         lastRunAt: occurrence,
         nextRunAt: nextOccurrence(schedule.cron, schedule.timezone, now.getTime() > occurrence.getTime() ? now : occurrence),
       });
+      await lockForRunQuota(services, trx, schedule.orgId); // organisation, then thread: the order every writer uses
       const thread = await lockThread(trx, schedule.threadId);
       const org = await findOrg(trx, schedule.orgId);
       if (!thread || !org || thread.archivedAt) return true;
+      // What the occurrence emits is held until its savepoint is released: a refused goal must not
+      // announce the messages its rollback took back.
+      const held: BusEvent[] = [];
       try {
         const goal = await withSavepoint(trx, 'occurrence', () =>
-          startGoal(services, trx, emit, {
+          startGoal(services, trx, async (event) => void held.push(event), {
             thread,
             org,
             createdBy: schedule.createdBy,
@@ -127,6 +133,7 @@ export async function fireDueSchedules(services: AppServices, now = services.clo
             schedule: { id: schedule.id, occurrenceAt: occurrence },
           }),
         );
+        for (const event of held) await emit(event);
         if (goal) fired += 1;
       } catch (error) {
         if (!(error instanceof AppError)) throw error;

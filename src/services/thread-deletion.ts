@@ -1,12 +1,13 @@
 import { transactionWithEvents } from '../realtime/transactional.ts';
 import { activeGoalsOfThread } from '../repositories/goals.ts';
 import { lockActiveRuns } from '../repositories/runs.ts';
-import { deleteThreadRow, membersOfThreads } from '../repositories/threads.ts';
+import { deleteSchedulesOfThread } from '../repositories/schedules.ts';
+import { deleteThreadRow, membersOfThreads, type Thread } from '../repositories/threads.ts';
 import type { AppServices } from '../server/context.ts';
 import { ForbiddenError } from './errors.ts';
 import { stopGoalInTransaction } from './goals.ts';
 import { cancelRunsInTransaction } from './runs.ts';
-import { lockVisibleThread } from './threads.ts';
+import { lockVisibleThread, visibleThread } from './threads.ts';
 import { canManageOrg, type Viewer } from './viewer.ts';
 
 const REASON = 'The thread was deleted';
@@ -20,12 +21,18 @@ const REASON = 'The thread was deleted';
  * Live subscribers of the thread are ended, and each member gets a `ThreadDeletedEvent`.
  */
 export async function deleteThread(services: AppServices, viewer: Viewer, threadId: string): Promise<{ deletedThreadId: string }> {
-  return transactionWithEvents(services, async (trx, emit) => {
-    const thread = await lockVisibleThread(trx, viewer, threadId);
+  const authorise = (thread: Thread) => {
     if (thread.isDefault) throw new ForbiddenError('The team chat cannot be deleted; archive it or reset its session instead');
     if (thread.kind === 'team' && thread.createdBy !== viewer.user.id && !canManageOrg(viewer.role)) {
       throw new ForbiddenError('Only the thread’s creator and organisation admins can delete it');
     }
+  };
+  authorise(await visibleThread(services, viewer, threadId));
+  return transactionWithEvents(services, async (trx, emit) => {
+    // Its schedules before the thread: a tick firing one locks the schedule, then the thread.
+    await deleteSchedulesOfThread(trx, threadId);
+    const thread = await lockVisibleThread(trx, viewer, threadId);
+    authorise(thread);
     for (const goal of await activeGoalsOfThread(trx, thread.id)) await stopGoalInTransaction(trx, emit, goal.id, REASON);
     const active = await lockActiveRuns(trx, thread.id);
     await cancelRunsInTransaction(trx, emit, active.map((run) => run.id), REASON);

@@ -87,6 +87,10 @@ export async function until(sub: Collected<Data>, predicate: (event: Data) => bo
   return sub.events.map((e) => e.threadEvents);
 }
 
+/** The RunEvent that ends run `runId` (SUCCEEDED, FAILED or CANCELLED); it follows the reply's final MessageEvent. */
+export const runEndOf = (runId: string) => (e: Data) =>
+  e.__typename === 'RunEvent' && e.run?.id === runId && ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.status);
+
 /** The final MessageEvent of a teammate's reply (COMPLETE, FAILED or CANCELLED) for `runId`. */
 export const finalReplyOf = (runId: string) => (e: Data) =>
   e.__typename === 'MessageEvent' && e.message.run?.id === runId && ['COMPLETE', 'FAILED', 'CANCELLED'].includes(e.message.status);

@@ -1,0 +1,81 @@
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { sql } from 'kysely';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { lockOrg } from '../src/repositories/orgs.ts';
+import { insertRun } from '../src/repositories/runs.ts';
+import { lockThread } from '../src/repositories/threads.ts';
+import { signUpUser } from './helpers/accounts.ts';
+import { directThreadOf, send, useServerWithFakeModel, waitForRun } from './helpers/agents.ts';
+import type { FakeOpenAI } from './helpers/fake-openai.ts';
+import type { TestServer } from './helpers/server.ts';
+import { poll } from './helpers/subscriptions.ts';
+
+// Heartbeats every 250 ms.
+const model = useServerWithFakeModel({ RUN_STALE_AFTER_MS: '1000' });
+let fake: FakeOpenAI;
+let server: TestServer;
+beforeAll(() => {
+  ({ fake, server } = model);
+});
+
+const raw = (globalId: string) => decodeGlobalID(globalId).id;
+
+describe('row locks', () => {
+  it('a thread or organisation locked for writing does not hold up rows that merely refer to it', async () => {
+    const { db } = server.app.services;
+    const user = await signUpUser(server, 'Locker');
+    const threadId = raw(await directThreadOf(server, user));
+    const { teammate_id: teammateId, org_id: orgId } = await db
+      .selectFrom('thread_members')
+      .innerJoin('threads', 'threads.id', 'thread_members.thread_id')
+      .select(['thread_members.teammate_id', 'threads.org_id'])
+      .where('thread_members.thread_id', '=', threadId)
+      .where('thread_members.teammate_id', 'is not', null)
+      .executeTakeFirstOrThrow();
+
+    // One transaction holds the thread and the organisation, as sendMessage and beginRun do…
+    const holder = await db.startTransaction().execute();
+    try {
+      await lockOrg(holder, orgId);
+      await lockThread(holder, threadId);
+      // …while another inserts a run (foreign keys to both): it must not wait for them. With
+      // FOR UPDATE it would (a foreign-key check takes KEY SHARE), which is how two writers taking
+      // thread and goal in opposite order deadlocked.
+      const inserted = await db.transaction().execute(async (trx) => {
+        await sql`set local lock_timeout = '2s'`.execute(trx);
+        return insertRun(trx, { orgId, threadId, teammateId: teammateId!, status: 'cancelled' });
+      });
+      expect(inserted.threadId).toBe(threadId);
+      // Writers of the thread itself still wait for each other.
+      const blocked = await db
+        .transaction()
+        .execute(async (trx) => {
+          await sql`set local lock_timeout = '300ms'`.execute(trx);
+          await lockThread(trx, threadId);
+          return 'not blocked';
+        })
+        .catch((error: Error) => error.message);
+      expect(blocked).toMatch(/lock timeout/);
+    } finally {
+      await holder.rollback().execute();
+    }
+  });
+});
+
+describe('heartbeats', () => {
+  it('stop a run whose cancel the worker never heard about', async () => {
+    const user = await signUpUser(server, 'Unheard');
+    const thread = await directThreadOf(server, user);
+    fake.enqueue({ kind: 'endless', intervalMs: 30 });
+    const aborted = fake.abortedStreams;
+    const sent = await send(server, user, thread, 'Keep talking.');
+    const runId = sent.runs[0].id;
+    await waitForRun(server, user, runId, ['RUNNING']);
+    // Cancelled behind the worker's back: no event on the bus, as when it lands before the worker listens.
+    await sql`update runs set status = 'cancelled', error = 'Cancelled elsewhere', finished_at = now() where id = ${raw(runId)}`.execute(server.app.services.db);
+    await poll(() => fake.abortedStreams > aborted, 5_000); // the next heartbeat noticed and aborted the model call
+    await poll(() => server.app.services.agents.activeRunIds.length === 0, 5_000);
+    const run = await waitForRun(server, user, runId);
+    expect(run).toMatchObject({ status: 'CANCELLED', reply: { status: 'CANCELLED' } });
+  });
+});
