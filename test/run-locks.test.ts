@@ -2,7 +2,9 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lockOrg } from '../src/repositories/orgs.ts';
-import { insertRun } from '../src/repositories/runs.ts';
+import { addJob } from '../src/jobs/define-task.ts';
+import { runJobKey, runTurnJob } from '../src/jobs/agent-jobs.ts';
+import { findRun, insertRun } from '../src/repositories/runs.ts';
 import { lockThread } from '../src/repositories/threads.ts';
 import { signUpUser } from './helpers/accounts.ts';
 import { directThreadOf, send, useServerWithFakeModel, waitForRun } from './helpers/agents.ts';
@@ -77,5 +79,30 @@ describe('heartbeats', () => {
     await poll(() => server.app.services.agents.activeRunIds.length === 0, 5_000);
     const run = await waitForRun(server, user, runId);
     expect(run).toMatchObject({ status: 'CANCELLED', reply: { status: 'CANCELLED' } });
+  });
+});
+
+describe('recovery', () => {
+  it('fails a queued run whose job failed for good, instead of leaving it (and every later message) waiting', async () => {
+    const { db } = server.app.services;
+    const user = await signUpUser(server, 'Stranded');
+    const threadId = raw(await directThreadOf(server, user));
+    const { teammate_id: teammateId, org_id: orgId } = await db
+      .selectFrom('thread_members')
+      .innerJoin('threads', 'threads.id', 'thread_members.thread_id')
+      .select(['thread_members.teammate_id', 'threads.org_id'])
+      .where('thread_members.thread_id', '=', threadId)
+      .where('thread_members.teammate_id', 'is not', null)
+      .executeTakeFirstOrThrow();
+    const run = await insertRun(db, { orgId, threadId, teammateId: teammateId!, status: 'queued' });
+    // Its job ran out of attempts (graphile-worker keeps such a job, key and all); nobody will start it.
+    await addJob(db, runTurnJob, { runId: run.id }, { jobKey: runJobKey(run.id), runAt: new Date(Date.now() + 3_600_000) });
+    await sql`update graphile_worker._private_jobs set attempts = max_attempts, last_error = 'gave up' where key = ${runJobKey(run.id)}`.execute(db);
+    await sql`update runs set created_at = now() - interval '1 minute' where id = ${run.id}`.execute(db);
+    let after = await findRun(db, run.id);
+    for (const until = Date.now() + 5_000; after?.status === 'queued' && Date.now() < until; after = await findRun(db, run.id)) {
+      await server.app.services.agents.sweep(); // it also runs every 500 ms here
+    }
+    expect(after).toMatchObject({ status: 'failed', error: expect.stringContaining('could not be resumed') });
   });
 });
