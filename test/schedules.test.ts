@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addJob } from '../src/jobs/define-task.ts';
 import { tickSchedulesJob } from '../src/jobs/goal-jobs.ts';
@@ -9,6 +11,7 @@ import { signUpUser, type TestUser } from './helpers/accounts.ts';
 import { gqlOk } from './helpers/agents.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
+import { collect, poll } from './helpers/subscriptions.ts';
 
 /** Two processes with workers on one database (the offline model answers), and a clock we move by hand. */
 let db: TestDatabase;
@@ -135,4 +138,35 @@ describe('recurring goals', () => {
     expect((await gqlOk(a, user, '{ schedules { edges { node { id } } } }')).schedules.edges).toEqual([]);
     expect(await goalsOf(user, thread)).toHaveLength(2);
   }, 90_000);
+});
+
+describe('a refused occurrence', () => {
+  it('says why in its thread and announces nothing that its rollback took back', async () => {
+    const user = await signUpUser(a, 'Overspent');
+    const coordinator = (await gqlOk(a, user, 'mutation { hireTeammate(input: { catalogKey: "coordinator" }) { ... on Teammate { id } } }')).hireTeammate.id;
+    const { createThread } = await gqlOk(a, user, 'mutation($t: [ID!]!) { createThread(input: { kind: TEAM, teammateIds: $t, title: "Weekly" }) { ... on CreateThreadPayload { thread { id } } } }', { t: [coordinator] });
+    const thread = createThread.thread.id;
+    setClock('2026-12-01T07:00:00Z');
+    const created = (await gqlOk(a, user, SCHEDULE, { input: { threadId: thread, instruction: 'Summarise the week', cron: '0 9 * * *', timezone: 'UTC' } })).scheduleGoal;
+    expect(created.__typename).toBe('Schedule');
+    // On a plan with 1,000 runs a month, all of them used.
+    await sql`insert into usage_events (org_id, kind, quantity) values (${decodeGlobalID(user.orgId).id}, 'run', 1000)`.execute(a.app.services.db);
+    const onFreePlan = { ...a.app.services, config: { ...a.app.services.config, defaultPlan: 'free' as const } };
+
+    const before = a.app.services.bus.listenerCount();
+    const sub = collect<Data>(a.wsClient({ token: user.token }), 'subscription($id: ID!) { threadEvents(threadId: $id) { __typename ... on MessageEvent { message { seq body authorKind } } } }', { id: thread });
+    await poll(() => a.app.services.bus.listenerCount() > before);
+    expect(await fireDueSchedules(onFreePlan, new Date('2026-12-01T09:00:30Z'))).toBe(0);
+
+    await poll(() => sub.events.length > 0);
+    await new Promise((r) => setTimeout(r, 300)); // anything else would have arrived by now
+    const messages = sub.events.map((e) => e.threadEvents.message);
+    expect(messages).toEqual([
+      { seq: expect.any(Number), authorKind: 'SYSTEM', body: expect.stringMatching(/^The scheduled goal “Summarise the week” could not start: .*used up/) },
+    ]);
+    const { node } = await gqlOk(a, user, 'query($id: ID!) { node(id: $id) { ... on Thread { lastSeq } } }', { id: thread });
+    expect(messages[0].seq).toBe(node.lastSeq); // the rolled-back request message never showed, nor took a position
+    expect(await goalsOf(user, thread)).toEqual([]);
+    sub.stop();
+  });
 });
