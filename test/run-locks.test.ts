@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lockOrg } from '../src/repositories/orgs.ts';
 import { addJob } from '../src/jobs/define-task.ts';
@@ -7,10 +11,12 @@ import { runJobKey, runTurnJob } from '../src/jobs/agent-jobs.ts';
 import { findRun, insertRun } from '../src/repositories/runs.ts';
 import { lockThread } from '../src/repositories/threads.ts';
 import { signUpUser } from './helpers/accounts.ts';
-import { directThreadOf, send, useServerWithFakeModel, waitForRun } from './helpers/agents.ts';
+import { directThreadOf, gqlOk, send, useServerWithFakeModel, waitForRun } from './helpers/agents.ts';
 import type { FakeOpenAI } from './helpers/fake-openai.ts';
 import type { TestServer } from './helpers/server.ts';
 import { poll } from './helpers/subscriptions.ts';
+import { createTestDatabase } from './helpers/database.ts';
+import { startTestServer } from './helpers/server.ts';
 
 // Heartbeats every 250 ms.
 const model = useServerWithFakeModel({ RUN_STALE_AFTER_MS: '1000' });
@@ -104,5 +110,39 @@ describe('recovery', () => {
       await server.app.services.agents.sweep(); // it also runs every 500 ms here
     }
     expect(after).toMatchObject({ status: 'failed', error: expect.stringContaining('could not be resumed') });
+  });
+});
+
+describe('a worker shutting down', () => {
+  it('mid-plan hands the plan run back to the queue instead of failing the goal', async () => {
+    const database = await createTestDatabase();
+    const home = mkdtempSync(path.join(os.tmpdir(), 'tmates-shutdown-'));
+    const first = await startTestServer({ databaseUrl: database.url, worker: true, env: { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'test-key', TMATES_HOME: home } });
+    const check = new pg.Client({ connectionString: database.url });
+    let stopped = false;
+    try {
+      const user = await signUpUser(first, 'Deployer');
+      const coordinator = (await gqlOk(first, user, 'mutation { hireTeammate(input: { catalogKey: "coordinator" }) { ... on Teammate { id } } }')).hireTeammate.id;
+      const { createThread } = await gqlOk(first, user, 'mutation($t: [ID!]!) { createThread(input: { kind: TEAM, teammateIds: $t }) { ... on CreateThreadPayload { thread { id } } } }', { t: [coordinator] });
+      fake.enqueue({ kind: 'endless', intervalMs: 30, when: 'Plan through a deploy' });
+      const goal = (await gqlOk(first, user, 'mutation($id: ID!) { createGoal(input: { threadId: $id, instruction: "Plan through a deploy" }) { ... on Goal { id } } }', { id: createThread.thread.id })).createGoal;
+      await poll(() => first.app.services.agents.activeRunIds.length > 0, 10_000);
+      const [runId] = first.app.services.agents.activeRunIds;
+
+      await first.stop(); // a deploy: the worker aborts the model call and gives the job back
+      stopped = true;
+      await check.connect();
+      const run = (await check.query('select status, attempt from runs where id = $1', [runId])).rows[0];
+      const job = (await check.query('select attempts, locked_by, last_error from graphile_worker.jobs where key = $1', [runJobKey(runId!)])).rows[0];
+      const state = (await check.query('select status from goals where id = $1', [raw(goal.id)])).rows[0];
+      expect(run).toEqual({ status: 'running', attempt: 1 }); // the next worker resumes it (the sweeper would, too)
+      expect(job).toMatchObject({ attempts: 1, locked_by: null, last_error: expect.stringContaining('shutting down') });
+      expect(state.status).toBe('planning');
+    } finally {
+      if (!stopped) await first.stop();
+      await check.end().catch(() => undefined);
+      await database.drop();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
