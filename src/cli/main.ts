@@ -22,7 +22,8 @@ Commands:
   chat [teammate] [--url U] [--token T | --email E]
                         Interactive chat over graphql-ws with a running server (default URL
                         http://localhost:PORT/graphql; token from --token, TMATES_TOKEN, or minted
-                        for --email). Without a teammate: the team chat.
+                        for --email). Without a teammate: the team chat. Type /stop to stop
+                        the teammates, /reset for a fresh session, /quit to leave.
   help                  Show this help.
 
 Options:
