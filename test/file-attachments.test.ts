@@ -62,7 +62,7 @@ beforeAll(async () => {
   const orgId = raw(alice.orgId);
   const [thread] = await findThreadsOfMember(services.db, orgId, raw(alice.userId), [raw(threadId)]);
   const teammate = await findTeammateByCatalogKey(services.db, orgId, 'starter');
-  toolContext = { services, orgId, runId: randomUUID(), thread: thread!, teammate: teammate!, signal: new AbortController().signal };
+  toolContext = { services, orgId, runId: randomUUID(), attempt: 1, thread: thread!, teammate: teammate!, signal: new AbortController().signal };
 });
 
 /** Posts a message with files through sendMessage and waits until the teammate's answer is in. */

@@ -27,8 +27,8 @@ export async function toolContextFor(
   const run = await services.db
     .insertInto('runs')
     .values({ org_id: orgId, thread_id: thread.id, teammate_id: teammate!.id, trigger_message_id: messageId, status: 'running' })
-    .returning('id')
+    .returning(['id', 'attempt'])
     .executeTakeFirstOrThrow();
-  return { services, orgId, runId: run.id, thread, teammate: teammate!, signal: new AbortController().signal };
+  return { services, orgId, runId: run.id, attempt: run.attempt, thread, teammate: teammate!, signal: new AbortController().signal };
 }
 

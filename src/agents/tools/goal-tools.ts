@@ -6,10 +6,10 @@ import { goalEvent } from '../../services/goal-runs.ts';
 import { defineTool, ToolError, type ToolContext } from './types.ts';
 
 /** The goal task the calling run works on. */
-async function taskOf(ctx: ToolContext): Promise<{ goalId: string; taskId: string; attempt: number }> {
+async function taskOf(ctx: ToolContext): Promise<{ goalId: string; taskId: string }> {
   const run = await findRun(ctx.services.db, ctx.runId);
   if (!run?.goalId || !run.goalTaskId) throw new ToolError('this is not a goal task; just answer in the thread');
-  return { goalId: run.goalId, taskId: run.goalTaskId, attempt: run.attempt };
+  return { goalId: run.goalId, taskId: run.goalTaskId };
 }
 
 /** `report_progress`: a short status of the task, shown on the goal (GoalTask.progress, goalEvents). */
@@ -34,8 +34,8 @@ export const completeTaskTool = defineTool({
   description: 'While working on a goal task: hand in your result (complete and self-contained). Then end your turn with a short message for the thread.',
   input: z.object({ result: z.string().trim().min(1).max(20_000).describe('The result of your task.') }),
   async run(input, ctx) {
-    const { taskId, attempt } = await taskOf(ctx);
-    if (!(await setTaskResultFromRun(ctx.services.db, taskId, { id: ctx.runId, attempt: ctx.attempt ?? attempt }, input.result))) {
+    const { taskId } = await taskOf(ctx);
+    if (!(await setTaskResultFromRun(ctx.services.db, taskId, { id: ctx.runId, attempt: ctx.attempt }, input.result))) {
       throw new ToolError('this task is no longer yours to finish (it was stopped or restarted); stop here');
     }
     return { summary: 'Result handed in. Finish with a short note for the thread.' };

@@ -13,7 +13,7 @@ export interface ToolContext {
   /** The run calling the tool (recorded as the source of what the tool creates). */
   runId: string;
   /** The attempt of that run (a tool that hands in results checks it is still the current one). */
-  attempt?: number;
+  attempt: number;
   /** The thread the run works in. */
   thread: Thread;
   /** The teammate calling the tool (the author of what it creates). */
