@@ -28,18 +28,22 @@ beforeAll(() => {
 
 const raw = (globalId: string) => decodeGlobalID(globalId).id;
 
+/** A new person's direct thread, as raw ids: the thread, its teammate and its organisation. */
+async function directThreadIds(name: string): Promise<{ threadId: string; teammateId: string; orgId: string }> {
+  const user = await signUpUser(server, name);
+  const threadId = raw(await directThreadOf(server, user));
+  const row = await server.app.services.db
+    .selectFrom('threads')
+    .select(['direct_teammate_id', 'org_id'])
+    .where('id', '=', threadId)
+    .executeTakeFirstOrThrow();
+  return { threadId, teammateId: row.direct_teammate_id!, orgId: row.org_id };
+}
+
 describe('row locks', () => {
   it('a thread or organisation locked for writing does not hold up rows that merely refer to it', async () => {
     const { db } = server.app.services;
-    const user = await signUpUser(server, 'Locker');
-    const threadId = raw(await directThreadOf(server, user));
-    const { teammate_id: teammateId, org_id: orgId } = await db
-      .selectFrom('thread_members')
-      .innerJoin('threads', 'threads.id', 'thread_members.thread_id')
-      .select(['thread_members.teammate_id', 'threads.org_id'])
-      .where('thread_members.thread_id', '=', threadId)
-      .where('thread_members.teammate_id', 'is not', null)
-      .executeTakeFirstOrThrow();
+    const { threadId, teammateId, orgId } = await directThreadIds('Locker');
 
     // One transaction holds the thread and the organisation, as sendMessage and beginRun do…
     const holder = await db.startTransaction().execute();
@@ -51,7 +55,7 @@ describe('row locks', () => {
       // thread and goal in opposite order deadlocked.
       const inserted = await db.transaction().execute(async (trx) => {
         await sql`set local lock_timeout = '2s'`.execute(trx);
-        return insertRun(trx, { orgId, threadId, teammateId: teammateId!, status: 'cancelled' });
+        return insertRun(trx, { orgId, threadId, teammateId, status: 'cancelled' });
       });
       expect(inserted.threadId).toBe(threadId);
       // Writers of the thread itself still wait for each other.
@@ -91,16 +95,8 @@ describe('heartbeats', () => {
 describe('recovery', () => {
   it('fails a queued run whose job failed for good, instead of leaving it (and every later message) waiting', async () => {
     const { db } = server.app.services;
-    const user = await signUpUser(server, 'Stranded');
-    const threadId = raw(await directThreadOf(server, user));
-    const { teammate_id: teammateId, org_id: orgId } = await db
-      .selectFrom('thread_members')
-      .innerJoin('threads', 'threads.id', 'thread_members.thread_id')
-      .select(['thread_members.teammate_id', 'threads.org_id'])
-      .where('thread_members.thread_id', '=', threadId)
-      .where('thread_members.teammate_id', 'is not', null)
-      .executeTakeFirstOrThrow();
-    const run = await insertRun(db, { orgId, threadId, teammateId: teammateId!, status: 'queued' });
+    const { threadId, teammateId, orgId } = await directThreadIds('Stranded');
+    const run = await insertRun(db, { orgId, threadId, teammateId, status: 'queued' });
     // Its job ran out of attempts (graphile-worker keeps such a job, key and all); nobody will start it.
     await addJob(db, runTurnJob, { runId: run.id }, { jobKey: runJobKey(run.id), runAt: new Date(Date.now() + 3_600_000) });
     await sql`update graphile_worker._private_jobs set attempts = max_attempts, last_error = 'gave up' where key = ${runJobKey(run.id)}`.execute(db);

@@ -39,6 +39,19 @@ export type PinboardChange = 'created' | 'updated' | 'deleted' | 'commented';
 
 export type FileChange = 'uploaded' | 'processing' | 'ready' | 'failed' | 'deleted';
 
+/**
+ * Memoises `load` per event object. The bus hands the same event object to every local subscriber,
+ * so what an event refers to (a post, a file) is loaded once per process, however many want it.
+ */
+export function oncePerEvent<E extends object, A extends unknown[], V>(load: (event: E, ...args: A) => Promise<V>): (event: E, ...args: A) => Promise<V> {
+  const loaded = new WeakMap<E, Promise<V>>();
+  return (event, ...args) => {
+    let entry = loaded.get(event);
+    if (!entry) loaded.set(event, (entry = load(event, ...args)));
+    return entry;
+  };
+}
+
 export type BusEventKind = BusEvent['kind'];
 
 export type GoalChange = 'created' | 'planned' | 'task' | 'status';

@@ -33,7 +33,8 @@ export const ThreadEventRef = builder.interfaceRef<InThread>('ThreadEvent').impl
   }),
 });
 
-const isType =
+/** `isTypeOf` for an event payload of `type` (every ViewerEvent implementation). */
+export const isType =
   <T extends ViewerEventPayload['type']>(type: T) =>
   (value: unknown): boolean =>
     typeof value === 'object' && value !== null && (value as { type?: string }).type === type;

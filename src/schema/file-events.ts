@@ -1,7 +1,7 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { FileEventPayload } from '../services/file-events.ts';
 import { builder } from './builder.ts';
-import { ViewerEventRef } from './events.ts';
+import { isType, ViewerEventRef } from './events.ts';
 import { FileRef } from './files.ts';
 
 export const FileChangeEnum = builder.enumType('FileChange', {
@@ -18,7 +18,7 @@ export const FileChangeEnum = builder.enumType('FileChange', {
 builder.objectRef<FileEventPayload>('FileEvent').implement({
   description: 'A file of the organisation was stored, moved through ingestion (UPLOADED → PROCESSING → READY or FAILED) or was deleted. Delivered to every member; live only.',
   interfaces: [ViewerEventRef],
-  isTypeOf: (value) => typeof value === 'object' && value !== null && (value as { type?: string }).type === 'file',
+  isTypeOf: isType('file'),
   fields: (t) => ({
     change: t.field({ type: FileChangeEnum, description: 'What happened.', resolve: (e) => e.change }),
     fileId: t.id({ description: 'Global id of the file (also after it was deleted).', resolve: (e) => encodeGlobalID('File', e.fileId) }),

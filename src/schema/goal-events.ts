@@ -1,6 +1,6 @@
 import type { GoalEventPayload } from '../services/goal-events.ts';
 import { builder } from './builder.ts';
-import { ViewerEventRef } from './events.ts';
+import { isType, ViewerEventRef } from './events.ts';
 import { GoalRef, GoalTaskRef } from './goals.ts';
 import { ThreadRef } from './threads.ts';
 
@@ -17,7 +17,7 @@ export const GoalChangeEnum = builder.enumType('GoalChange', {
 export const GoalEventRef = builder.objectRef<GoalEventPayload>('GoalEvent').implement({
   description: 'A goal moved. On `goalEvents` (one goal) and `viewerEvents` (every goal in the caller’s threads); live only.',
   interfaces: [ViewerEventRef],
-  isTypeOf: (value) => typeof value === 'object' && value !== null && (value as { type?: string }).type === 'goal',
+  isTypeOf: isType('goal'),
   fields: (t) => ({
     thread: t.field({ type: ThreadRef, description: 'The goal’s thread.', resolve: (e) => e.thread }),
     change: t.field({ type: GoalChangeEnum, description: 'What moved.', resolve: (e) => e.change }),

@@ -1,7 +1,7 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { PinboardEventPayload } from '../services/pinboard-events.ts';
 import { builder } from './builder.ts';
-import { ViewerEventRef } from './events.ts';
+import { isType, ViewerEventRef } from './events.ts';
 import { PinboardCommentRef, PinboardPostRef } from './pinboard.ts';
 
 export const PinboardChangeEnum = builder.enumType('PinboardChange', {
@@ -18,7 +18,7 @@ builder.objectRef<PinboardEventPayload>('PinboardPostEvent').implement({
   description:
     'A post on the organisation’s pinboard was created, edited, deleted or commented on. Delivered to every member; live only. `thread` is the thread a teammate pinned it from, if the caller is in it.',
   interfaces: [ViewerEventRef],
-  isTypeOf: (value) => typeof value === 'object' && value !== null && (value as { type?: string }).type === 'pinboard',
+  isTypeOf: isType('pinboard'),
   fields: (t) => ({
     change: t.field({ type: PinboardChangeEnum, description: 'What happened.', resolve: (e) => e.change }),
     postId: t.id({ description: 'Global id of the post (also after it was deleted).', resolve: (e) => encodeGlobalID('PinboardPost', e.postId) }),

@@ -1,4 +1,4 @@
-import type { BusEvent, FileChange } from '../realtime/events.ts';
+import { oncePerEvent, type BusEvent, type FileChange } from '../realtime/events.ts';
 import { findFilesInOrg, type StoredFile } from '../repositories/files.ts';
 import type { AppServices } from '../server/context.ts';
 import type { Viewer } from './viewer.ts';
@@ -16,8 +16,9 @@ export interface FileEventPayload {
 
 type FileBusEvent = Extract<BusEvent, { kind: 'file' }>;
 
-/** The file of an event is loaded once per process, however many local subscribers want it. */
-const loaded = new WeakMap<FileBusEvent, Promise<StoredFile | undefined>>();
+const fileOf = oncePerEvent((event: FileBusEvent, services: AppServices) =>
+  findFilesInOrg(services.db, event.orgId, [event.fileId]).then(([f]) => f),
+);
 
 /**
  * The `viewerEvents` payload of a file change for one subscriber: every member of the file's
@@ -28,9 +29,7 @@ export async function fileEventFor(services: AppServices, viewer: Viewer, event:
   if (event.orgId !== viewer.org.id) return undefined;
   let file: StoredFile | undefined;
   if (event.change !== 'deleted') {
-    let entry = loaded.get(event);
-    if (!entry) loaded.set(event, (entry = findFilesInOrg(services.db, event.orgId, [event.fileId]).then(([f]) => f)));
-    file = await entry;
+    file = await fileOf(event, services);
     if (!file) return undefined;
   }
   return { type: 'file', change: event.change, fileId: event.fileId, file: file ?? null, thread: null };

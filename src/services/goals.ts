@@ -7,12 +7,13 @@ import { runJobKey, runTurnJob, turnQueue } from '../jobs/agent-jobs.ts';
 import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
 import {
   ACTIVE_GOAL_STATUSES,
-  lockAndCountActiveGoalsOf,
+  activeGoalsOfThread,
   activeRunIdsOfGoal,
   closeOpenTasks,
   findGoal,
   findVisibleGoals,
   insertGoal,
+  lockAndCountActiveGoalsOf,
   tasksOfGoals,
   tokensSpentOnGoals,
   updateGoal,
@@ -22,7 +23,7 @@ import {
 } from '../repositories/goals.ts';
 import { appendMessage } from '../repositories/messages.ts';
 import type { Org } from '../repositories/orgs.ts';
-import { hasActiveGoalRun, insertRun, type Run, type RunKind } from '../repositories/runs.ts';
+import { hasActiveGoalRun, insertRun, lockActiveRuns, type Run, type RunKind } from '../repositories/runs.ts';
 import { hiredTeammatesInThread, type Teammate } from '../repositories/teammates.ts';
 import { lockThread, lockThreadOfMember, type Thread } from '../repositories/threads.ts';
 import type { AppServices } from '../server/context.ts';
@@ -178,6 +179,19 @@ export async function stopGoalInTransaction(trx: Trx, emit: Emit, goalId: string
   await closeOpenTasks(trx, goal.id, 'cancelled', reason);
   await emit(goalEvent(goal, 'status'));
   return { goal: stopped, runs };
+}
+
+/**
+ * Stops everything working in a thread (inside a transaction that holds its lock): its goals in
+ * progress and every run, model calls aborted. Returns the goals stopped and the runs cancelled.
+ */
+export async function stopThreadWork(trx: Trx, emit: Emit, threadId: string, reason: string): Promise<{ goals: Goal[]; runs: Run[] }> {
+  const goals = await activeGoalsOfThread(trx, threadId);
+  const runs: Run[] = [];
+  for (const goal of goals) runs.push(...((await stopGoalInTransaction(trx, emit, goal.id, reason))?.runs ?? []));
+  const active = await lockActiveRuns(trx, threadId);
+  runs.push(...(await cancelRunsInTransaction(trx, emit, active.map((r) => r.id), reason)));
+  return { goals, runs };
 }
 
 /** `cancelGoal`: stops every queued and running run of the goal and marks it CANCELLED. */

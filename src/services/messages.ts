@@ -4,18 +4,17 @@ import { mentionedTeammates, routeMessage, type Route } from '../agents/routing.
 import type { Executor } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
-import { activeGoalsOfThread } from '../repositories/goals.ts';
 import { appendMessage, findByClientMessageId, listAuthoredMessages, type Message } from '../repositories/messages.ts';
 import { runsTriggeredBy } from '../repositories/run-lists.ts';
-import { lockActiveRuns, type Run } from '../repositories/runs.ts';
+import type { Run } from '../repositories/runs.ts';
 import { findTeammatesInOrg, hiredTeammatesInThread } from '../repositories/teammates.ts';
 import type { Thread } from '../repositories/threads.ts';
 import type { AppServices } from '../server/context.ts';
 import { ConflictError } from './errors.ts';
-import { stopGoalInTransaction } from './goals.ts';
+import { stopThreadWork } from './goals.ts';
 import { attachFilesToMessage } from './message-files.ts';
 import { messageEvent } from './message-events.ts';
-import { cancelRunsInTransaction, lockForRunQuota, startRunsForMessage } from './runs.ts';
+import { lockForRunQuota, startRunsForMessage } from './runs.ts';
 import { postSystemMessage } from './system-messages.ts';
 import { lockVisibleThread, visibleThread } from './threads.ts';
 import { parseInput } from './validation.ts';
@@ -139,11 +138,7 @@ export async function sendMessage(
 
 /** The "stop" command: stops the thread's goals and every run in it, and says who and what was stopped. */
 async function stopTeammates(trx: Transaction<DB>, emit: Emit, thread: Thread): Promise<void> {
-  const goals = await activeGoalsOfThread(trx, thread.id);
-  const cancelled: Run[] = [];
-  for (const goal of goals) cancelled.push(...((await stopGoalInTransaction(trx, emit, goal.id, 'Stopped on request'))?.runs ?? []));
-  const active = await lockActiveRuns(trx, thread.id);
-  cancelled.push(...(await cancelRunsInTransaction(trx, emit, active.map((r) => r.id), 'Stopped on request')));
+  const { goals, runs: cancelled } = await stopThreadWork(trx, emit, thread.id, 'Stopped on request');
   const names = (await findTeammatesInOrg(trx, thread.orgId, [...new Set(cancelled.filter((r) => r.kind !== 'delegation').map((r) => r.teammateId))])).map((t) => t.name);
   const what = [...names, ...(goals.length ? [goals.length === 1 ? 'the goal' : `${goals.length} goals`] : [])];
   await postSystemMessage(trx, emit, thread, what.length ? `Stopped ${listOf(what)} as requested.` : 'Nobody was working on anything here.');

@@ -1,4 +1,4 @@
-import type { BusEvent, PinboardChange } from '../realtime/events.ts';
+import { oncePerEvent, type BusEvent, type PinboardChange } from '../realtime/events.ts';
 import { findPostsInOrg, type PinboardPost } from '../repositories/pinboard.ts';
 import { findThreadsOfMember, type Thread } from '../repositories/threads.ts';
 import type { AppServices } from '../server/context.ts';
@@ -18,11 +18,9 @@ export interface PinboardEventPayload {
 
 type PinboardBusEvent = Extract<BusEvent, { kind: 'pinboard' }>;
 
-/**
- * The post of an event is loaded once per process, however many local subscribers want it: the bus
- * hands the same event object to each of them.
- */
-const loaded = new WeakMap<PinboardBusEvent, Promise<PinboardPost | undefined>>();
+const postOf = oncePerEvent((event: PinboardBusEvent, services: AppServices) =>
+  findPostsInOrg(services.db, event.orgId, [event.postId]).then(([p]) => p),
+);
 
 /**
  * The `viewerEvents` payload of a pinboard change for one subscriber — every member of the post's
@@ -36,9 +34,7 @@ export async function pinboardEventFor(
   if (event.orgId !== viewer.org.id) return undefined;
   let post: PinboardPost | undefined;
   if (event.change !== 'deleted') {
-    let entry = loaded.get(event);
-    if (!entry) loaded.set(event, (entry = findPostsInOrg(services.db, event.orgId, [event.postId]).then(([p]) => p)));
-    post = await entry;
+    post = await postOf(event, services);
     if (!post) return undefined; // deleted meanwhile: its own event follows
   }
   const [thread] = post?.sourceThreadId ? await findThreadsOfMember(services.db, viewer.org.id, viewer.user.id, [post.sourceThreadId]) : [];

@@ -1,16 +1,11 @@
 import { transactionWithEvents } from '../realtime/transactional.ts';
-import { activeGoalsOfThread } from '../repositories/goals.ts';
-import { lockActiveRuns } from '../repositories/runs.ts';
 import { deleteSchedulesOfThread } from '../repositories/schedules.ts';
 import { deleteThreadRow, membersOfThreads, type Thread } from '../repositories/threads.ts';
 import type { AppServices } from '../server/context.ts';
 import { ForbiddenError } from './errors.ts';
-import { stopGoalInTransaction } from './goals.ts';
-import { cancelRunsInTransaction } from './runs.ts';
+import { stopThreadWork } from './goals.ts';
 import { lockVisibleThread, visibleThread } from './threads.ts';
 import { canManageOrg, type Viewer } from './viewer.ts';
-
-const REASON = 'The thread was deleted';
 
 /**
  * Deletes a thread for everyone in it: its messages, runs, goals and schedules, and the teammates'
@@ -33,9 +28,7 @@ export async function deleteThread(services: AppServices, viewer: Viewer, thread
     await deleteSchedulesOfThread(trx, threadId);
     const thread = await lockVisibleThread(trx, viewer, threadId);
     authorise(thread);
-    for (const goal of await activeGoalsOfThread(trx, thread.id)) await stopGoalInTransaction(trx, emit, goal.id, REASON);
-    const active = await lockActiveRuns(trx, thread.id);
-    await cancelRunsInTransaction(trx, emit, active.map((run) => run.id), REASON);
+    await stopThreadWork(trx, emit, thread.id, 'The thread was deleted');
     const userIds = ((await membersOfThreads(trx, [thread.id])).get(thread.id) ?? []).flatMap((m) => (m.userId ? [m.userId] : []));
     await deleteThreadRow(trx, thread.id);
     await emit({ kind: 'thread', orgId: thread.orgId, threadId: thread.id, change: 'deleted', userIds });
