@@ -22,7 +22,7 @@ import { startEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
 import { addJob, defineTask } from '../src/jobs/define-task.ts';
 import { tasks as defaultTasks } from '../src/jobs/task-list.ts';
 import { createLogger } from '../src/logger.ts';
-import type { AppServices } from '../src/server/context.ts';
+import type { AppServices } from '../src/core/context.ts';
 import { startFakeOpenAI } from '../test/helpers/fake-openai.ts';
 import { spawnTmates } from '../test/helpers/process.ts';
 import { fmt, gql, percentile, sleep } from './common.ts';

@@ -3,7 +3,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { printSchemaSdl } from '../src/schema/index.ts';
+import { printSchemaSdl } from '../src/server/schema.ts';
 
 const file = fileURLToPath(new URL('../schema.graphql', import.meta.url));
 const sdl = printSchemaSdl();

@@ -7,12 +7,12 @@ import type { Config } from './config/config.ts';
 import { createDatabase, createPool, describeDatabaseUrl, type Database } from './db/database.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-postgres.ts';
 import { migrateToLatest, pendingMigrations } from './db/migrator.ts';
-import { seedDatabase } from './db/seed.ts';
+import { seedDatabase } from './services/seed.ts';
 import type { TaskDefinition } from './jobs/define-task.ts';
 import { tasks as defaultTasks } from './jobs/task-list.ts';
 import { startWorker } from './jobs/worker.ts';
 import type { Logger } from './logger.ts';
-import { credentialsOf, type AppServices } from './server/context.ts';
+import { credentialsOf, type AppServices } from './core/context.ts';
 import { authenticate } from './services/viewer.ts';
 import { GraphQLError } from 'graphql';
 import { startHttpServer, type HttpServer } from './server/http-server.ts';
@@ -21,7 +21,7 @@ import { createFileStorage } from './storage/create-storage.ts';
 import { version } from './version.ts';
 import { EventBus } from './realtime/event-bus.ts';
 import { AgentRuntime } from './agents/runtime.ts';
-import { createProvider } from './agents/providers/create-provider.ts';
+import { createProvider } from './models/providers/create-provider.ts';
 import { PostgresTransport, type Transport } from './realtime/transport.ts';
 
 /** LISTEN/NOTIFY on the application database by default; Redis pub/sub when REDIS_URL is set. */

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { addJob, defineTask, InvalidJobPayloadError } from '../src/jobs/define-task.ts';
-import type { AppServices } from '../src/server/context.ts';
+import type { AppServices } from '../src/core/context.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OfflineProvider } from '../src/agents/providers/offline-provider.ts';
-import { OpenAIProvider } from '../src/agents/providers/openai-provider.ts';
-import { createProvider, modelFor } from '../src/agents/providers/create-provider.ts';
+import { OfflineProvider } from '../src/models/providers/offline-provider.ts';
+import { OpenAIProvider } from '../src/models/providers/openai-provider.ts';
+import { createProvider, modelFor } from '../src/models/providers/create-provider.ts';
 import { parseConfig } from '../src/config/config.ts';
-import { ProviderError, type CompletionRequest, type StreamEvent } from '../src/agents/providers/types.ts';
+import { ProviderError, type CompletionRequest, type StreamEvent } from '../src/models/providers/types.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.ts';
 import { poll } from './helpers/subscriptions.ts';
 

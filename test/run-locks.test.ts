@@ -7,7 +7,7 @@ import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lockOrg } from '../src/repositories/orgs.ts';
 import { addJob } from '../src/jobs/define-task.ts';
-import { runJobKey, runTurnJob } from '../src/jobs/agent-jobs.ts';
+import { runJobKey, runTurnJob } from '../src/jobs/tasks/agents__run_turn.ts';
 import { findRun, insertRun } from '../src/repositories/runs.ts';
 import { lockThread } from '../src/repositories/threads.ts';
 import { signUpUser } from './helpers/accounts.ts';

@@ -5,7 +5,7 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addJob } from '../src/jobs/define-task.ts';
-import { tickSchedulesJob } from '../src/jobs/goal-jobs.ts';
+import { tickSchedulesJob } from '../src/jobs/tasks/goals__advance.ts';
 import { fireDueSchedules } from '../src/services/schedules.ts';
 import { signUpUser, type TestUser } from './helpers/accounts.ts';
 import { gqlOk } from './helpers/agents.ts';

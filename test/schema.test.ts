@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { buildSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { printSchemaSdl, schema } from '../src/schema/index.ts';
+import { printSchemaSdl, schema } from '../src/server/schema.ts';
 
 describe('schema.graphql', () => {
   it('is the printed Pothos schema (run `npm run schema:print` when this fails)', () => {

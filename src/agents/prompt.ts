@@ -5,12 +5,12 @@ import type { Run } from '../repositories/runs.ts';
 import type { Teammate } from '../repositories/teammates.ts';
 import { findThreadSummary, saveThreadSummary } from '../repositories/thread-summaries.ts';
 import { participantsOf, type Participant, type Thread } from '../repositories/threads.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { readOrgSettings } from '../services/settings.ts';
-import type { ChatMessage, ModelProvider } from './providers/types.ts';
-import { summarise } from './summaries.ts';
-import type { Brief } from './goals/briefs.ts';
-import { supportsVision } from './models.ts';
+import type { ChatMessage, ModelProvider } from '../models/providers/types.ts';
+import { summarise } from '../models/summaries.ts';
+import type { Brief } from '../models/briefs.ts';
+import { supportsVision } from '../models/models.ts';
 import { attachmentsForMessages, type Attachment } from '../services/message-files.ts';
 
 /** Unsummarised messages a prompt may carry before the older part is folded into the summary… */

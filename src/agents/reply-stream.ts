@@ -1,7 +1,7 @@
 import type { Message } from '../repositories/messages.ts';
 import { saveStreamingBody } from '../repositories/messages.ts';
 import type { Run } from '../repositories/runs.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { flushReply, type StartedRun } from '../services/runs.ts';
 
 /** How long deltas are gathered into one `MessageDeltaEvent` after the first one goes out at once. */

@@ -6,11 +6,11 @@ import { findOrg } from '../repositories/orgs.ts';
 import { findStaleRuns, touchRuns } from '../repositories/run-recovery.ts';
 import { findRun, insertRun, type Run } from '../repositories/runs.ts';
 import { findTeammate, findTeammatesInOrg, type Teammate } from '../repositories/teammates.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { beginRun, endRun, failAbandoned, type RunOutcome, type StartedRun } from '../services/runs.ts';
-import { reportBrief, taskBrief, type Brief } from './goals/briefs.ts';
+import { reportBrief, taskBrief, type Brief } from '../models/briefs.ts';
 import { runPlan } from './goals/planner.ts';
-import { ProviderError, type ModelProvider } from './providers/types.ts';
+import { ProviderError, type ModelProvider } from '../models/providers/types.ts';
 import { ReplyStream } from './reply-stream.ts';
 import { partialOutcome, runTurn, TurnAborted } from './turn.ts';
 

@@ -3,16 +3,16 @@ import { finishStep, insertStep } from '../repositories/run-steps.ts';
 import type { Run } from '../repositories/runs.ts';
 import type { Teammate } from '../repositories/teammates.ts';
 import type { Thread } from '../repositories/threads.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import type { RunOutcome } from '../services/runs.ts';
 import { buildPrompt } from './prompt.ts';
-import { modelFor } from './providers/create-provider.ts';
-import { ProviderError, type ChatMessage, type ModelProvider, type StreamEvent, type ToolCall } from './providers/types.ts';
+import { modelFor } from '../models/providers/create-provider.ts';
+import { ProviderError, type ChatMessage, type ModelProvider, type StreamEvent, type ToolCall } from '../models/providers/types.ts';
 import type { ReplyStream } from './reply-stream.ts';
 import { toolsFor } from './tools/registry.ts';
 import { toolDefinition, ToolError, type AgentTool, type ToolContext } from './tools/types.ts';
 import { readOrgSettings } from '../services/settings.ts';
-import type { Brief } from './goals/briefs.ts';
+import type { Brief } from '../models/briefs.ts';
 
 /** What a turn works with, loaded by the runtime once the run has started. */
 export interface TurnInput {

@@ -1,5 +1,5 @@
 import type { Org } from '../repositories/orgs.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 
 /** A limit of null means unlimited. */
 export interface PlanLimits {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOOL_NAMES } from '../tools/tool-names.ts';
+import { TOOL_NAMES } from './tool-names.ts';
 
 export const CATEGORIES = ['general', 'communication', 'creative', 'research', 'writing', 'analysis', 'operations'] as const;
 export type Category = (typeof CATEGORIES)[number];

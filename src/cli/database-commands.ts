@@ -2,7 +2,7 @@ import type { Config } from '../config/config.ts';
 import { startApp } from '../app.ts';
 import type { Logger } from '../logger.ts';
 import { migrateToLatest } from '../db/migrator.ts';
-import { seedDatabase } from '../db/seed.ts';
+import { seedDatabase } from '../services/seed.ts';
 
 /** `tmates migrate`: starts the database (embedded or DATABASE_URL), applies migrations, exits. */
 export async function runMigrateCommand(config: Config, logger: Logger): Promise<void> {

@@ -1,10 +1,10 @@
-import type { AppServices } from '../server/context.ts';
-import { runTurnJob } from './agent-jobs.ts';
-import { advanceGoalJob, tickSchedulesJob } from './goal-jobs.ts';
+import type { AppServices } from '../core/context.ts';
+import { runTurnJob } from './tasks/agents__run_turn.ts';
+import { advanceGoalJob, tickSchedulesJob } from './tasks/goals__advance.ts';
 import { advanceGoal } from '../services/goals.ts';
 import { fireDueSchedules } from '../services/schedules.ts';
 import { defineTask, type TaskDefinition } from './define-task.ts';
-import { expireUploadTask, ingestFileTask, purgeFileTask } from './file-jobs.ts';
+import { expireUploadTask, ingestFileTask, purgeFileTask } from './tasks/files__ingest.ts';
 
 /**
  * Every task the worker runs. Each domain adds its tasks here as it gains background work

@@ -1,5 +1,5 @@
-import type { Goal, GoalTask } from '../../repositories/goals.ts';
-import type { Teammate } from '../../repositories/teammates.ts';
+import type { Goal, GoalTask } from '../repositories/goals.ts';
+import type { Teammate } from '../repositories/teammates.ts';
 
 /**
  * What a goal's task or report run is told, on top of the teammate's usual prompt: a section of the

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AuthoredMessage } from '../repositories/messages.ts';
 import type { Teammate } from '../repositories/teammates.ts';
 import { recordModelCall } from '../repositories/usage.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { modelFor } from './providers/create-provider.ts';
 import { collectText } from './providers/collect.ts';
 

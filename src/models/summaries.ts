@@ -1,6 +1,6 @@
 import type { AuthoredMessage } from '../repositories/messages.ts';
 import { recordModelCall } from '../repositories/usage.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { collectText } from './providers/collect.ts';
 import type { ModelProvider } from './providers/types.ts';
 

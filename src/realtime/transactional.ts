@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { DB } from '../db/schema.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import type { BusEvent } from './events.ts';
 
 export type Emit = (event: BusEvent) => Promise<void>;

@@ -1,4 +1,4 @@
-import type { Manifest } from '../agents/catalog/manifest.ts';
+import type { Manifest } from '../catalog/manifest.ts';
 import type { Executor } from '../db/database.ts';
 
 export interface CatalogEntry {

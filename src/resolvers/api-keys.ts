@@ -1,7 +1,7 @@
 import type { ApiKey } from '../repositories/api-keys.ts';
 import { ApiKeyRef } from '../schema/api-keys.ts';
 import { builder } from '../schema/builder.ts';
-import { requireViewer } from '../server/context.ts';
+import { requireViewer } from '../core/context.ts';
 import { createApiKey, revokeApiKey } from '../services/api-keys.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../services/errors.ts';
 

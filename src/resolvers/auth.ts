@@ -4,7 +4,7 @@ import { signIn, signUp, tokenFor } from '../services/accounts.ts';
 import { ConflictError, InvalidCredentialsError, ValidationError } from '../services/errors.ts';
 import { builder } from '../schema/builder.ts';
 import { UserRef } from '../schema/users.ts';
-import { requireViewer } from '../server/context.ts';
+import { requireViewer } from '../core/context.ts';
 
 const AuthPayload = builder.objectRef<AuthResult>('AuthPayload').implement({
   description: 'A sign-in token and whose it is. Send it as `Authorization: Bearer <token>`.',

@@ -4,7 +4,7 @@ import { builder } from '../schema/builder.ts';
 import { decodeSeq } from '../schema/cursors.ts';
 import { ThreadEventRef, ViewerEventRef } from '../schema/events.ts';
 import { ThreadRef } from '../schema/threads.ts';
-import { requireViewer } from '../server/context.ts';
+import { requireViewer } from '../core/context.ts';
 import {
   subscribeThreadEvents,
   subscribeViewerEvents,

@@ -3,7 +3,7 @@ import { listFiles, type StoredFile } from '../repositories/files.ts';
 import { builder } from '../schema/builder.ts';
 import { decodePosition, encodePosition } from '../schema/cursors.ts';
 import { FileRef, FileStatusEnum } from '../schema/files.ts';
-import { requireViewer } from '../server/context.ts';
+import { requireViewer } from '../core/context.ts';
 import { ForbiddenError, NotFoundError, PlanLimitError, ValidationError } from '../services/errors.ts';
 import { completeUpload, createUploadUrl, deleteFile, uploadFile, type DirectUpload } from '../services/files.ts';
 

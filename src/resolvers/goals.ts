@@ -8,7 +8,7 @@ import { GoalEventRef } from '../schema/goal-events.ts';
 import { GoalRef, GoalStatusEnum, ScheduleRef } from '../schema/goals.ts';
 import { TeammateRef } from '../schema/teammates.ts';
 import { ThreadRef } from '../schema/threads.ts';
-import { requireViewer } from '../server/context.ts';
+import { requireViewer } from '../core/context.ts';
 import { ConflictError, NotFoundError, PlanLimitError, ValidationError } from '../services/errors.ts';
 import type { GoalEventPayload } from '../services/goal-events.ts';
 import { subscribeGoalEvents } from '../services/goal-events.ts';

@@ -1,7 +1,7 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../schema/builder.ts';
 import { MemoryRef, TeammateRef } from '../schema/teammates.ts';
-import { requireViewer } from '../server/context.ts';
+import { requireViewer } from '../core/context.ts';
 import { NotFoundError, ValidationError } from '../services/errors.ts';
 import { addMemory, deleteMemory, updateMemory } from '../services/memories.ts';
 

@@ -5,7 +5,7 @@ import { MessageRef } from '../schema/messages.ts';
 import { RunRef } from '../schema/runs.ts';
 import { ThreadRef } from '../schema/threads.ts';
 import { FileRef } from '../schema/files.ts';
-import { requireViewer } from '../server/context.ts';
+import { requireViewer } from '../core/context.ts';
 import { ConflictError, NotFoundError, PlanLimitError, ValidationError } from '../services/errors.ts';
 import { sendMessage } from '../services/messages.ts';
 

@@ -3,7 +3,7 @@ import type { Invitation, Org, OrgMember } from '../repositories/orgs.ts';
 import { builder } from '../schema/builder.ts';
 import { InvitationRef, OrgMemberRef, OrgRef, OrgRoleEnum } from '../schema/orgs.ts';
 import { UserRef } from '../schema/users.ts';
-import { requireViewer } from '../server/context.ts';
+import { requireViewer } from '../core/context.ts';
 import { ConflictError, ForbiddenError, NotFoundError, PlanLimitError, ValidationError } from '../services/errors.ts';
 import {
   acceptInvitation,

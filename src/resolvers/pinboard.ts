@@ -5,7 +5,7 @@ import type { ListedPost, PinboardPost } from '../repositories/pinboard.ts';
 import { builder } from '../schema/builder.ts';
 import { decodeKeyedPosition, encodeKeyedPosition } from '../schema/cursors.ts';
 import { PinboardCommentRef, PinboardPostRef, PinboardPriorityEnum } from '../schema/pinboard.ts';
-import { requireViewer } from '../server/context.ts';
+import { requireViewer } from '../core/context.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../services/errors.ts';
 import {
   addPinboardComment,

@@ -6,7 +6,7 @@ import { decodePosition, encodePosition } from '../schema/cursors.ts';
 import { RunRef, RunStatusEnum } from '../schema/runs.ts';
 import { TeammateRef } from '../schema/teammates.ts';
 import { ThreadRef } from '../schema/threads.ts';
-import { requireViewer } from '../server/context.ts';
+import { requireViewer } from '../core/context.ts';
 import { NotFoundError } from '../services/errors.ts';
 import { cancelRun } from '../services/runs.ts';
 

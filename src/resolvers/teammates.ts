@@ -5,7 +5,7 @@ import { CatalogTeammateRef } from '../schema/catalog.ts';
 import { decodePosition, encodePosition } from '../schema/cursors.ts';
 import { TeammateCategoryEnum, TeammateRef, TeammateStatusEnum } from '../schema/teammates.ts';
 import { defined } from './defined.ts';
-import { requireViewer } from '../server/context.ts';
+import { requireViewer } from '../core/context.ts';
 import { catalogForViewer } from '../services/catalog.ts';
 import { ForbiddenError, NotFoundError, PlanLimitError, ValidationError } from '../services/errors.ts';
 import {

@@ -6,7 +6,7 @@ import { MessageRef } from '../schema/messages.ts';
 import { TeammateRef } from '../schema/teammates.ts';
 import { BusyPolicyEnum, ThreadKindEnum, ThreadRef } from '../schema/threads.ts';
 import { UserRef } from '../schema/users.ts';
-import { requireViewer } from '../server/context.ts';
+import { requireViewer } from '../core/context.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../services/errors.ts';
 import { deleteThread } from '../services/thread-deletion.ts';
 import { resetThreadSession, type SessionReset } from '../services/thread-sessions.ts';

@@ -3,7 +3,7 @@ import { defined } from './defined.ts';
 import { OrgRef } from '../schema/orgs.ts';
 import { ThemeEnum, UserRef, UserSettingsRef } from '../schema/users.ts';
 import { ViewerRef } from '../schema/viewer.ts';
-import { requireViewer } from '../server/context.ts';
+import { requireViewer } from '../core/context.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../services/errors.ts';
 import { updateProfile, updateSettings, type UserSettings } from '../services/settings.ts';
 import type { Org } from '../repositories/orgs.ts';

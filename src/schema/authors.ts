@@ -1,6 +1,6 @@
 import type { Teammate } from '../repositories/teammates.ts';
 import type { User } from '../repositories/users.ts';
-import type { Context } from '../server/context.ts';
+import type { Context } from '../core/context.ts';
 import { builder } from './builder.ts';
 import { TeammateRef } from './teammates.ts';
 import { UserRef } from './users.ts';

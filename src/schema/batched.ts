@@ -1,6 +1,6 @@
 import { contextCacheSymbol, createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
-import type { Context } from '../server/context.ts';
+import type { Context } from '../core/context.ts';
 
 /**
  * A per-operation batch loader for a fact keyed by id (members of an org, memories of a teammate…):

@@ -1,5 +1,5 @@
 import { resolveArrayConnection } from '@pothos/plugin-relay';
-import { CATEGORIES } from '../agents/catalog/manifest.ts';
+import { CATEGORIES } from '../catalog/manifest.ts';
 import { findMemoriesInOrg, memoriesOfTeammates, type Memory } from '../repositories/memories.ts';
 import { findTeammatesInOrg, type Appearance, type Teammate } from '../repositories/teammates.ts';
 import { exportTeammate } from '../services/teammates.ts';

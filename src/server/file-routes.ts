@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
 import { receiveSignedUpload, serveSignedDownload, type TransferResponse } from '../services/file-transfers.ts';
-import type { AppServices } from './context.ts';
+import type { AppServices } from '../core/context.ts';
 
 const ROUTE = /^\/files\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\/content)?$/;
 

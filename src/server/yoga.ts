@@ -4,8 +4,8 @@ import { createFetch } from '@whatwg-node/fetch';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '../logger.ts';
-import { schema } from '../schema/index.ts';
-import { createContext, type AppServices, type Context } from './context.ts';
+import { schema } from './schema.ts';
+import { createContext, type AppServices, type Context } from '../core/context.ts';
 import { useFileRoutes } from './file-routes.ts';
 import { multipartLimits, useDepthLimit } from './limits.ts';
 

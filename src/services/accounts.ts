@@ -13,7 +13,7 @@ import {
   linkExternalId,
   type User,
 } from '../repositories/users.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { ConflictError, InvalidCredentialsError } from './errors.ts';
 import { hireStarterTeammates } from './teammates.ts';
 import { ensureDefaultThread, openDirectThreadWithGreeting } from './threads.ts';

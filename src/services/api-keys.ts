@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { generateApiKey } from '../auth/tokens.ts';
 import { findApiKeysInOrg, insertApiKey, listApiKeys, revokeApiKeyRow, type ApiKey } from '../repositories/api-keys.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { ForbiddenError, NotFoundError } from './errors.ts';
 import { parseInput } from './validation.ts';
 import { canManageOrg, type Viewer } from './viewer.ts';

@@ -1,9 +1,9 @@
-import { loadCatalog } from '../agents/catalog/load-catalog.ts';
-import type { Category } from '../agents/catalog/manifest.ts';
-import type { Seeder } from '../db/seed.ts';
+import { loadCatalog } from '../catalog/load-catalog.ts';
+import type { Category } from '../catalog/manifest.ts';
+import type { Seeder } from './seed.ts';
 import { listCatalog, upsertCatalogEntry, type CatalogEntry } from '../repositories/catalog.ts';
 import { hiredCatalogKeys, syncCatalogPersona } from '../repositories/teammates.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { personaFromManifest } from './teammates.ts';
 import type { Viewer } from './viewer.ts';
 

@@ -1,5 +1,5 @@
 import { deleteFileRow, findFileById, type StoredFile } from '../repositories/files.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 
 /** Removes a stored object, logging (not throwing) a failure: the caller is already failing or done. */
 export async function removeObject(services: Pick<AppServices, 'storage' | 'logger'>, key: string): Promise<void> {

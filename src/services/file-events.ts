@@ -1,6 +1,6 @@
 import { oncePerEvent, type BusEvent, type FileChange } from '../realtime/events.ts';
 import { findFilesInOrg, type StoredFile } from '../repositories/files.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import type { Viewer } from './viewer.ts';
 
 /** What a `viewerEvents` subscriber receives when a file changes (before GraphQL shapes it). */

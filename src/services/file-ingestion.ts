@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { claimForProcessing, finishProcessing, findFileById } from '../repositories/files.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { ObjectNotFoundError } from '../storage/types.ts';
 import { publishFileChange } from './file-events.ts';
 import { extractText, ExtractionError } from './file-text.ts';

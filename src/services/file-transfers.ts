@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { findFileById, type StoredFile } from '../repositories/files.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { LocalFileStorage } from '../storage/local-storage.ts';
 import { contentDisposition, ObjectNotFoundError } from '../storage/types.ts';
 

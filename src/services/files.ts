@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { planOf } from '../billing/plans.ts';
 import type { Executor } from '../db/database.ts';
 import { addJob } from '../jobs/define-task.ts';
-import { expireUploadTask, ingestFileTask, purgeFileTask } from '../jobs/file-jobs.ts';
+import { expireUploadTask, ingestFileTask, purgeFileTask } from '../jobs/tasks/files__ingest.ts';
 import {
   findFilesInOrg,
   insertFile,
@@ -15,7 +15,7 @@ import {
 } from '../repositories/files.ts';
 import { transactionWithEvents } from '../realtime/transactional.ts';
 import { lockOrg } from '../repositories/orgs.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import type { UploadTarget } from '../storage/types.ts';
 import { ForbiddenError, NotFoundError, PlanLimitError, ValidationError } from './errors.ts';
 import { discardFile, removeObject } from './file-cleanup.ts';

@@ -3,7 +3,7 @@ import { AsyncQueue } from '../realtime/async-queue.ts';
 import { topics, type BusEvent, type GoalChange } from '../realtime/events.ts';
 import { findVisibleGoals, tasksOfGoals, type Goal, type GoalTask } from '../repositories/goals.ts';
 import { findThreadsOfMember, type Thread } from '../repositories/threads.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import type { Viewer } from './viewer.ts';
 
 /** What a `goalEvents` / `viewerEvents` subscriber receives when a goal moves (before GraphQL shapes it). */

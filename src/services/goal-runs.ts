@@ -1,7 +1,7 @@
 import { planSchema, type Plan } from '../agents/goals/planner.ts';
 import type { Executor } from '../db/database.ts';
 import { addJob } from '../jobs/define-task.ts';
-import { advanceGoalJob, advanceJobKey } from '../jobs/goal-jobs.ts';
+import { advanceGoalJob, advanceJobKey } from '../jobs/tasks/goals__advance.ts';
 import type { Emit } from '../realtime/transactional.ts';
 import type { GoalChange } from '../realtime/events.ts';
 import { findGoal, findTask, insertTasks, updateGoal, updateTask, type Goal } from '../repositories/goals.ts';

@@ -1,9 +1,9 @@
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import { bestFitByRole } from '../agents/routing.ts';
+import { bestFitByRole } from '../models/routing.ts';
 import type { DB } from '../db/schema.ts';
 import { addJob } from '../jobs/define-task.ts';
-import { runJobKey, runTurnJob, turnQueue } from '../jobs/agent-jobs.ts';
+import { runJobKey, runTurnJob, turnQueue } from '../jobs/tasks/agents__run_turn.ts';
 import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
 import {
   ACTIVE_GOAL_STATUSES,
@@ -26,7 +26,7 @@ import type { Org } from '../repositories/orgs.ts';
 import { hasActiveGoalRun, insertRun, lockActiveRuns, type Run, type RunKind } from '../repositories/runs.ts';
 import { hiredTeammatesInThread, type Teammate } from '../repositories/teammates.ts';
 import { lockThread, lockThreadOfMember, type Thread } from '../repositories/threads.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { goalEvent } from './goal-runs.ts';
 import { messageEvent } from './message-events.ts';

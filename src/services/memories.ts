@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { deleteMemoryRow, findMemoriesInOrg, insertMemories, updateMemoryContent, type Memory } from '../repositories/memories.ts';
 import { findTeammate } from '../repositories/teammates.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { NotFoundError } from './errors.ts';
 import { parseInput } from './validation.ts';
 import type { Viewer } from './viewer.ts';

@@ -1,7 +1,7 @@
 import type { Executor } from '../db/database.ts';
 import { findFilesInOrg } from '../repositories/files.ts';
 import { attachmentRows, insertMessageFiles } from '../repositories/message-files.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { NotFoundError } from './errors.ts';
 import { readObject } from './file-ingestion.ts';
 

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import { mentionedTeammates, routeMessage, type Route } from '../agents/routing.ts';
+import { mentionedTeammates, routeMessage, type Route } from '../models/routing.ts';
 import type { Executor } from '../db/database.ts';
 import type { DB } from '../db/schema.ts';
 import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
@@ -9,7 +9,7 @@ import { runsTriggeredBy } from '../repositories/run-lists.ts';
 import type { Run } from '../repositories/runs.ts';
 import { findTeammatesInOrg, hiredTeammatesInThread } from '../repositories/teammates.ts';
 import type { Thread } from '../repositories/threads.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { ConflictError } from './errors.ts';
 import { stopThreadWork } from './goals.ts';
 import { attachFilesToMessage } from './message-files.ts';

@@ -20,7 +20,7 @@ import {
   type OrgRole,
 } from '../repositories/orgs.ts';
 import { findUserByEmail } from '../repositories/users.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { emailSchema } from './accounts.ts';
 import { planOf } from '../billing/plans.ts';
 import { ConflictError, ForbiddenError, NotFoundError, PlanLimitError } from './errors.ts';

@@ -23,7 +23,7 @@ import {
 import { insertComment, type PinboardComment } from '../repositories/pinboard-comments.ts';
 import { insertRevision } from '../repositories/pinboard-revisions.ts';
 import type { OrgRole } from '../repositories/orgs.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from './errors.ts';
 import { excerptOf, firstFreeSlug, MAX_TAGS, normalizeTag, slugify, TAG_PATTERN } from './pinboard-text.ts';
 import { parseInput } from './validation.ts';

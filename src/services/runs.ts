@@ -3,7 +3,7 @@ import type { Transaction } from 'kysely';
 import { planOf } from '../billing/plans.ts';
 import type { DB } from '../db/schema.ts';
 import { jobCall } from '../jobs/define-task.ts';
-import { runJobKey, runTurnJob, turnQueue } from '../jobs/agent-jobs.ts';
+import { runJobKey, runTurnJob, turnQueue } from '../jobs/tasks/agents__run_turn.ts';
 import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
 import { appendMessage, findReplyOfRun, reviseMessage, type Message } from '../repositories/messages.ts';
 import { lockOrg } from '../repositories/orgs.ts';
@@ -25,7 +25,7 @@ import {
 import { failAbandonedRun } from '../repositories/run-recovery.ts';
 import { lockThread, lockThreadOfRun, type Thread } from '../repositories/threads.ts';
 import { usageSince } from '../repositories/usage.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { NotFoundError, PlanLimitError } from './errors.ts';
 import { goalRunEnded, goalRunStarted } from './goal-runs.ts';
 import { messageEvent } from './message-events.ts';

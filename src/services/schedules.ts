@@ -14,7 +14,7 @@ import {
 } from '../repositories/schedules.ts';
 import { hiredTeammatesInThread } from '../repositories/teammates.ts';
 import { lockThread, lockThreadOfMember } from '../repositories/threads.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { AppError, NotFoundError } from './errors.ts';
 import { chooseTeam, goalRequestSchema, startGoal } from './goals.ts';
 import { isTimeZone } from './settings.ts';

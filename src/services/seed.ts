@@ -1,5 +1,5 @@
-import type { AppServices } from '../server/context.ts';
-import { catalogSeeder } from '../services/catalog.ts';
+import type { AppServices } from '../core/context.ts';
+import { catalogSeeder } from './catalog.ts';
 
 /** A step that loads bundled reference data; must be idempotent (it runs at every start). */
 export interface Seeder {

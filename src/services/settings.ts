@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { findMember, lockOrg, updateOrg, type Org } from '../repositories/orgs.ts';
 import { getUserSettings, saveUserSettings, updateUserProfile, type User } from '../repositories/users.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { ForbiddenError, NotFoundError } from './errors.ts';
 import { parseInput } from './validation.ts';
 import { canManageOrg, type Viewer } from './viewer.ts';

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { Manifest } from '../agents/catalog/manifest.ts';
-import { CATEGORIES } from '../agents/catalog/manifest.ts';
-import { isAcceptedModel, KNOWN_MODELS } from '../agents/models.ts';
-import { BASE_TOOLS, TOOL_NAMES } from '../agents/tools/tool-names.ts';
+import type { Manifest } from '../catalog/manifest.ts';
+import { CATEGORIES } from '../catalog/manifest.ts';
+import { isAcceptedModel, KNOWN_MODELS } from '../models/models.ts';
+import { BASE_TOOLS, TOOL_NAMES } from '../catalog/tool-names.ts';
 import { planOf } from '../billing/plans.ts';
 import type { Config } from '../config/config.ts';
 import type { Executor } from '../db/database.ts';
@@ -21,7 +21,7 @@ import {
   type Persona,
   type Teammate,
 } from '../repositories/teammates.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { transactionWithEvents } from '../realtime/transactional.ts';
 import { announceTeammateJoined, announceTeammateLeft } from './threads.ts';
 import { ForbiddenError, NotFoundError, PlanLimitError } from './errors.ts';

@@ -1,7 +1,7 @@
 import { transactionWithEvents } from '../realtime/transactional.ts';
 import { deleteSchedulesOfThread } from '../repositories/schedules.ts';
 import { deleteThreadRow, membersOfThreads, type Thread } from '../repositories/threads.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { ForbiddenError } from './errors.ts';
 import { stopThreadWork } from './goals.ts';
 import { lockVisibleThread, visibleThread } from './threads.ts';

@@ -3,7 +3,7 @@ import { AsyncQueue } from '../realtime/async-queue.ts';
 import { topics, type BusEvent } from '../realtime/events.ts';
 import { findMessagesByIds, messagesChangedSince, streamingMessagesOf, type Message } from '../repositories/messages.ts';
 import { findThreadsOfMember, type Thread } from '../repositories/threads.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { fileEventFor, type FileEventPayload } from './file-events.ts';
 import { pinboardEventFor, type PinboardEventPayload } from './pinboard-events.ts';
 import { goalEventFor, type GoalEventPayload } from './goal-events.ts';

@@ -4,7 +4,7 @@ import type { Message } from '../repositories/messages.ts';
 import { lockActiveRuns } from '../repositories/runs.ts';
 import { deleteThreadSummaries } from '../repositories/thread-summaries.ts';
 import { updateThreadRow, type Thread } from '../repositories/threads.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { ConflictError } from './errors.ts';
 import { cancelRunsInTransaction } from './runs.ts';
 import { postSystemMessage } from './system-messages.ts';

@@ -4,7 +4,7 @@ import { API_KEY_PREFIX, sha256, TOKEN_ISSUER, unverifiedIssuer, verifyBuiltinTo
 import { findActiveApiKey, touchApiKey } from '../repositories/api-keys.ts';
 import { membershipsOfUser, type Membership, type Org, type OrgRole } from '../repositories/orgs.ts';
 import { findUserById, type User } from '../repositories/users.ts';
-import type { AppServices } from '../server/context.ts';
+import type { AppServices } from '../core/context.ts';
 import { ensureSupabaseUser } from './accounts.ts';
 
 /** Who is asking, and for which organisation. Every tenant read and write is scoped by `org`. */

@@ -6,7 +6,7 @@ import { startApp, type App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import type { TaskDefinition } from '../../src/jobs/define-task.ts';
 import { createLogger } from '../../src/logger.ts';
-import type { AppServices } from '../../src/server/context.ts';
+import type { AppServices } from '../../src/core/context.ts';
 
 /** Signs built-in tokens in tests (so a test can also forge expired or foreign ones). */
 export const TEST_SECRET = 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz';

@@ -4,14 +4,14 @@ import type { Org } from '../../repositories/orgs.ts';
 import type { Run } from '../../repositories/runs.ts';
 import type { Teammate } from '../../repositories/teammates.ts';
 import type { Thread } from '../../repositories/threads.ts';
-import type { AppServices } from '../../server/context.ts';
+import type { AppServices } from '../../core/context.ts';
 import type { RunOutcome } from '../../services/runs.ts';
 import { readOrgSettings } from '../../services/settings.ts';
 import { buildPrompt } from '../prompt.ts';
-import { collectText } from '../providers/collect.ts';
-import { modelFor } from '../providers/create-provider.ts';
-import { ProviderError, type ChatMessage, type ModelProvider } from '../providers/types.ts';
-import { bestFitByRole } from '../routing.ts';
+import { collectText } from '../../models/providers/collect.ts';
+import { modelFor } from '../../models/providers/create-provider.ts';
+import { ProviderError, type ChatMessage, type ModelProvider } from '../../models/providers/types.ts';
+import { bestFitByRole } from '../../models/routing.ts';
 
 /** A goal is split into at most this many tasks per plan. */
 export const MAX_TASKS = 8;

@@ -6,7 +6,7 @@ import { threadHistoryTool } from './thread-history-tool.ts';
 import { readFileTool, searchFilesTool } from './file-tools.ts';
 import { pinboardPostTool, pinboardSearchTool } from './pinboard-tools.ts';
 import { completeTaskTool, reportProgressTool } from './goal-tools.ts';
-import { BASE_TOOLS, GOAL_TOOLS, type ToolName } from './tool-names.ts';
+import { BASE_TOOLS, GOAL_TOOLS, type ToolName } from '../../catalog/tool-names.ts';
 import type { AgentTool } from './types.ts';
 
 /** Every tool the runtime implements, by name. */

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Teammate } from '../../repositories/teammates.ts';
 import type { Thread } from '../../repositories/threads.ts';
-import type { AppServices } from '../../server/context.ts';
-import type { ToolDefinition } from '../providers/types.ts';
-import type { ToolName } from './tool-names.ts';
+import type { AppServices } from '../../core/context.ts';
+import type { ToolDefinition } from '../../models/providers/types.ts';
+import type { ToolName } from '../../catalog/tool-names.ts';
 
 /** Everything a tool may use while a teammate's run calls it. */
 export interface ToolContext {

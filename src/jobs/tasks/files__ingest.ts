@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { AppServices } from '../server/context.ts';
-import { expireUpload, purgeDeletedFile } from '../services/file-cleanup.ts';
-import { ingestFile } from '../services/file-ingestion.ts';
-import { addJob, defineTask } from './define-task.ts';
+import type { AppServices } from '../../core/context.ts';
+import { expireUpload, purgeDeletedFile } from '../../services/file-cleanup.ts';
+import { ingestFile } from '../../services/file-ingestion.ts';
+import { addJob, defineTask } from '../define-task.ts';
 
 const fileIdPayload = z.object({ fileId: z.uuid() });
 

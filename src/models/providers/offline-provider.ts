@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatMessage, CompletionRequest, ModelProvider, StreamEvent, ToolCall } from './types.ts';
-import { REPORT_LABEL, TASK_LABEL } from '../goals/briefs.ts';
+import { REPORT_LABEL, TASK_LABEL } from '../briefs.ts';
 
 /**
  * The built-in model for installs without an API key, demos and tests: deterministic, answers in
