@@ -9,10 +9,12 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded-post
 import { migrateToLatest, pendingMigrations } from './db/migrator.ts';
 import { seedDatabase } from './services/seed.ts';
 import type { TaskDefinition } from './jobs/define-task.ts';
+import { createJobQueue } from './jobs/queue.ts';
 import { tasks as defaultTasks } from './jobs/task-list.ts';
 import { startWorker } from './jobs/worker.ts';
 import type { Logger } from './logger.ts';
-import { credentialsOf, type AppServices } from './core/context.ts';
+import type { AppServices } from './core/context.ts';
+import { credentialsOf } from './server/create-context.ts';
 import { authenticate } from './services/viewer.ts';
 import { GraphQLError } from 'graphql';
 import { startHttpServer, type HttpServer } from './server/http-server.ts';
@@ -53,6 +55,8 @@ export interface StartOptions {
 
 export interface App {
   services: AppServices;
+  /** The agent runtime behind `services.agents` (its lifecycle: heartbeats, sweeps, stop). */
+  agents: AgentRuntime;
   pool: pg.Pool;
   databaseUrl: string;
   http?: HttpServer;
@@ -112,7 +116,8 @@ export async function startApp(options: StartOptions): Promise<App> {
       secret,
       publicUrl: () => config.publicUrl ?? listeningUrl ?? `http://localhost:${config.port}`,
     });
-    const services = {
+    const agents = new AgentRuntime(() => services, createProvider(config));
+    const services: AppServices = {
       config,
       db,
       logger,
@@ -124,9 +129,11 @@ export async function startApp(options: StartOptions): Promise<App> {
         secret,
         supabase: createSupabaseVerifier({ url: config.supabase.url, jwtSecret: config.supabase.jwtSecret }),
       },
-    } as AppServices;
-    services.agents = new AgentRuntime(services, createProvider(config));
-    cleanup.push(() => services.agents.stop());
+      agents,
+      // Enqueueing knows every task (the default list and a test's own), whichever list the worker runs.
+      jobs: createJobQueue([...defaultTasks, ...(options.tasks ?? [])]),
+    };
+    cleanup.push(() => agents.stop());
     // Reference data (the catalog) is part of a working installation: seeded at every start, idempotently.
     if (options.migrate !== false) await seedDatabase(services);
 
@@ -142,7 +149,7 @@ export async function startApp(options: StartOptions): Promise<App> {
         logger,
         gracefulShutdownMs: Math.max(0, config.shutdownTimeoutMs - 1000),
       });
-      services.agents.startBackground();
+      agents.startBackground();
       runner.promise.catch((error: Error) => {
         workerError = error;
         logger.error({ err: error }, 'worker stopped unexpectedly');
@@ -205,6 +212,7 @@ export async function startApp(options: StartOptions): Promise<App> {
     const publicBase = config.publicUrl ?? (http ? `http://localhost:${http.port}` : undefined);
     return {
       services,
+      agents,
       pool,
       databaseUrl,
       http,

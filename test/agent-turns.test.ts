@@ -247,7 +247,7 @@ describe('cancel', () => {
     expect(events.filter((e) => e.__typename === 'RunEvent').map((e) => e.status)).toEqual(['QUEUED', 'RUNNING', 'CANCELLED']);
     const run = await runOf(server, user, runId);
     expect(run).toMatchObject({ status: 'CANCELLED', completionTokens: 0 });
-    expect(server.app.services.agents.activeRunIds).not.toContain(run.id);
+    expect(server.app.agents.activeRunIds).not.toContain(run.id);
     sub.stop();
   });
 
@@ -456,7 +456,7 @@ describe('tenancy', () => {
   });
 
   it('no run is left running or queued once every turn here has ended', async () => {
-    await poll(() => server.app.services.agents.activeRunIds.length === 0, 10_000);
+    await poll(() => server.app.agents.activeRunIds.length === 0, 10_000);
     const { rows } = await sql<{ n: string }>`select count(*) as n from runs where status in ('running')`.execute(server.app.services.db);
     expect(Number(rows[0]!.n)).toBe(0);
   });

@@ -157,7 +157,7 @@ describe('stopping a goal', () => {
     await poll(() => fake.abortedStreams >= aborted + 2, 5_000);
     const goal = await goalOf(user, id);
     expect(goal.tasks.map((t: Data) => t.status)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
-    await poll(() => server.app.services.agents.activeRunIds.length === 0, 5_000);
+    await poll(() => server.app.agents.activeRunIds.length === 0, 5_000);
     const { rows } = await sql<{ n: string }>`select count(*) as n from runs where goal_id = ${decode(id)} and status in ('queued', 'running')`.execute(server.app.services.db);
     expect(Number(rows[0]!.n)).toBe(0);
     const last = await gqlOk(server, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 1) { edges { node { authorKind body } } } } } }', { id: thread });

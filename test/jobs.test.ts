@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { addJob, defineTask, InvalidJobPayloadError } from '../src/jobs/define-task.ts';
+import { defineTask } from '../src/jobs/define-task.ts';
+import { addJob, InvalidJobPayloadError } from '../src/repositories/jobs.ts';
 import type { AppServices } from '../src/core/context.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';

@@ -6,8 +6,9 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { lockOrg } from '../src/repositories/orgs.ts';
-import { addJob } from '../src/jobs/define-task.ts';
-import { runJobKey, runTurnJob } from '../src/jobs/tasks/agents__run_turn.ts';
+import { addJob } from '../src/repositories/jobs.ts';
+import { runJobKey } from '../src/repositories/jobs.ts';
+import { runTurnTask } from '../src/jobs/tasks/agents__run_turn.ts';
 import { findRun, insertRun } from '../src/repositories/runs.ts';
 import { lockThread } from '../src/repositories/threads.ts';
 import { signUpUser } from './helpers/accounts.ts';
@@ -86,7 +87,7 @@ describe('heartbeats', () => {
     // Cancelled behind the worker's back: no event on the bus, as when it lands before the worker listens.
     await sql`update runs set status = 'cancelled', error = 'Cancelled elsewhere', finished_at = now() where id = ${raw(runId)}`.execute(server.app.services.db);
     await poll(() => fake.abortedStreams > aborted, 5_000); // the next heartbeat noticed and aborted the model call
-    await poll(() => server.app.services.agents.activeRunIds.length === 0, 5_000);
+    await poll(() => server.app.agents.activeRunIds.length === 0, 5_000);
     const run = await waitForRun(server, user, runId);
     expect(run).toMatchObject({ status: 'CANCELLED', reply: { status: 'CANCELLED' } });
   });
@@ -98,12 +99,12 @@ describe('recovery', () => {
     const { threadId, teammateId, orgId } = await directThreadIds('Stranded');
     const run = await insertRun(db, { orgId, threadId, teammateId, status: 'queued' });
     // Its job ran out of attempts (graphile-worker keeps such a job, key and all); nobody will start it.
-    await addJob(db, runTurnJob, { runId: run.id }, { jobKey: runJobKey(run.id), runAt: new Date(Date.now() + 3_600_000) });
+    await addJob(db, runTurnTask, { runId: run.id }, { jobKey: runJobKey(run.id), runAt: new Date(Date.now() + 3_600_000) });
     await sql`update graphile_worker._private_jobs set attempts = max_attempts, last_error = 'gave up' where key = ${runJobKey(run.id)}`.execute(db);
     await sql`update runs set created_at = now() - interval '1 minute' where id = ${run.id}`.execute(db);
     let after = await findRun(db, run.id);
     for (const until = Date.now() + 5_000; after?.status === 'queued' && Date.now() < until; after = await findRun(db, run.id)) {
-      await server.app.services.agents.sweep(); // it also runs every 500 ms here
+      await server.app.agents.sweep(); // it also runs every 500 ms here
     }
     expect(after).toMatchObject({ status: 'failed', error: expect.stringContaining('could not be resumed') });
   });
@@ -122,8 +123,8 @@ describe('a worker shutting down', () => {
       const { createThread } = await gqlOk(first, user, 'mutation($t: [ID!]!) { createThread(input: { kind: TEAM, teammateIds: $t }) { ... on CreateThreadPayload { thread { id } } } }', { t: [coordinator] });
       fake.enqueue({ kind: 'endless', intervalMs: 30, when: 'Plan through a deploy' });
       const goal = (await gqlOk(first, user, 'mutation($id: ID!) { createGoal(input: { threadId: $id, instruction: "Plan through a deploy" }) { ... on Goal { id } } }', { id: createThread.thread.id })).createGoal;
-      await poll(() => first.app.services.agents.activeRunIds.length > 0, 10_000);
-      const [runId] = first.app.services.agents.activeRunIds;
+      await poll(() => first.app.agents.activeRunIds.length > 0, 10_000);
+      const [runId] = first.app.agents.activeRunIds;
 
       await first.stop(); // a deploy: the worker aborts the model call and gives the job back
       stopped = true;

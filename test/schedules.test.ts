@@ -4,8 +4,8 @@ import path from 'node:path';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addJob } from '../src/jobs/define-task.ts';
-import { tickSchedulesJob } from '../src/jobs/tasks/goals__advance.ts';
+import { addJob } from '../src/repositories/jobs.ts';
+import { tickSchedulesTask } from '../src/jobs/tasks/schedules__tick.ts';
 import { fireDueSchedules } from '../src/services/schedules.ts';
 import { signUpUser, type TestUser } from './helpers/accounts.ts';
 import { gqlOk } from './helpers/agents.ts';
@@ -111,7 +111,7 @@ describe('recurring goals', () => {
 
     // The next day, through the tick job itself, queued twice (one per worker): one more goal.
     setClock('2026-11-25T08:00:05Z');
-    await Promise.all([addJob(a.app.services.db, tickSchedulesJob, {}), addJob(b.app.services.db, tickSchedulesJob, {})]);
+    await Promise.all([addJob(a.app.services.db, tickSchedulesTask, {}), addJob(b.app.services.db, tickSchedulesTask, {})]);
     const second = await until(async () => {
       const goals = await goalsOf(user, thread);
       return goals.length >= 2 ? goals : undefined;

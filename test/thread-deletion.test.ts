@@ -82,7 +82,7 @@ describe('deleteThread', () => {
     const again = await gqlOk(server, user, 'mutation($id: ID!) { sendMessage(input: { threadId: $id, body: "hello?" }) { __typename } }', { id: thread });
     expect(again.sendMessage.__typename).toBe('NotFoundError');
     // The worker is idle again: nothing of that run is left running anywhere.
-    await poll(() => server.app.services.agents.activeRunIds.length === 0);
+    await poll(() => server.app.agents.activeRunIds.length === 0);
     viewer.stop();
   });
 
@@ -106,7 +106,7 @@ describe('deleteThread', () => {
     expect((await gqlOk(server, owner, DELETE, { id: thread })).deleteThread.__typename).toBe('DeleteThreadPayload');
     expect(await rowsOf(thread)).toEqual({ threads: 0, messages: 0, runs: 0, goals: 0, schedules: 0, members: 0 });
     expect((await gqlOk(server, owner, 'query($id: ID!) { goal(id: $id) { id } }', { id: goal.id })).goal).toBeNull();
-    await poll(() => server.app.services.agents.activeRunIds.length === 0);
+    await poll(() => server.app.agents.activeRunIds.length === 0);
   });
 
   it('refuses a member who neither created the team thread nor administers the organisation', async () => {

@@ -1,12 +1,12 @@
-import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { topics, type BusEvent } from '../realtime/events.ts';
 import { findGoal, tasksOfGoals } from '../repositories/goals.ts';
 import { findOrg } from '../repositories/orgs.ts';
+import { forceUnlockWorkers } from '../repositories/jobs.ts';
 import { findStaleRuns, touchRuns } from '../repositories/run-recovery.ts';
 import { findRun, insertRun, type Run } from '../repositories/runs.ts';
 import { findTeammate, findTeammatesInOrg, type Teammate } from '../repositories/teammates.ts';
-import type { AppServices } from '../core/context.ts';
+import type { AgentPort, AppServices, JobInfo } from '../core/context.ts';
 import { beginRun, endRun, failAbandoned, type RunOutcome, type StartedRun } from '../services/runs.ts';
 import { reportBrief, taskBrief, type Brief } from '../models/briefs.ts';
 import { runPlan } from './goals/planner.ts';
@@ -14,14 +14,6 @@ import { ProviderError, type ModelProvider } from '../models/providers/types.ts'
 import { ReplyStream } from './reply-stream.ts';
 import { partialOutcome, runTurn, TurnAborted } from './turn.ts';
 
-/** The graphile-worker job executing a run, when there is one (delegated runs run inside their parent's). */
-export interface JobInfo {
-  workerId: string | null;
-  attempts: number;
-  maxAttempts: number;
-  /** Fires when the worker is shutting down: the turn stops and its job is retried elsewhere. */
-  abortSignal?: AbortSignal;
-}
 
 interface ActiveRun {
   run: Run;
@@ -39,15 +31,23 @@ export class WorkerShuttingDown extends Error {
  * cancel reaches the model call and heartbeats say the process is alive), and — in worker
  * processes — the sweeper that recovers runs whose worker died.
  */
-export class AgentRuntime {
+export class AgentRuntime implements AgentPort {
   private readonly active = new Map<string, ActiveRun>();
   private timers: NodeJS.Timeout[] = [];
   private sweeping: Promise<void> | undefined;
 
+  /**
+   * `services` is read when first needed: the runtime is itself `services.agents`, so the container
+   * (`app.ts`) passes a function returning the finished container.
+   */
   constructor(
-    private readonly services: AppServices,
+    private readonly container: () => AppServices,
     readonly provider: ModelProvider,
   ) {}
+
+  private get services(): AppServices {
+    return this.container();
+  }
 
   /** Heartbeats for the runs in flight and, with `sweep`, recovery of abandoned ones (processes that run a worker). */
   startBackground(options: { sweep: boolean } = { sweep: true }): void {
@@ -89,7 +89,7 @@ export class AgentRuntime {
           if (this.active.has(run.id)) continue;
           if (job?.lockedBy) {
             this.services.logger.warn({ runId: run.id, workerId: job.lockedBy }, 'recovering a run whose worker stopped; its job will be retried');
-            await sql`select graphile_worker.force_unlock_workers(${[job.lockedBy]}::text[])`.execute(this.services.db);
+            await forceUnlockWorkers(this.services.db, [job.lockedBy]);
           } else if (!job || (run.kind !== 'delegation' && job.attempts >= job.maxAttempts)) {
             await failAbandoned(this.services, run, 'The worker handling this stopped and it could not be resumed. Please try again.');
           }

@@ -28,7 +28,7 @@ export async function runRunCommand(
 ): Promise<number> {
   const app = await startApp({ config, logger, http: false, worker: false });
   const { services } = app;
-  services.agents.startBackground({ sweep: false }); // heartbeats: the run is ours, nobody should recover it
+  app.agents.startBackground({ sweep: false }); // heartbeats: the run is ours, nobody should recover it
   try {
     const user = await ensureUserByEmail(services, options.email ?? DEFAULT_CLI_EMAIL);
     const viewer = (await authenticate(services, { token: (await tokenFor(services, user)).token }))!;

@@ -4,9 +4,49 @@ import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import type { EventBus } from '../realtime/event-bus.ts';
-import type { AgentRuntime } from '../agents/runtime.ts';
+import type { ModelProvider } from '../models/providers/types.ts';
+import type { Org, OrgRole } from '../repositories/orgs.ts';
+import type { Run } from '../repositories/runs.ts';
+import type { Teammate } from '../repositories/teammates.ts';
+import type { User } from '../repositories/users.ts';
 import type { FileStorage } from '../storage/types.ts';
-import { authenticate, bearerToken, type Viewer } from '../services/viewer.ts';
+import type { JobQueue } from './jobs.ts';
+
+/** Who is asking, and for which organisation. Every tenant read and write is scoped by `org`. */
+export interface Viewer {
+  user: User;
+  org: Org;
+  role: OrgRole;
+  /** How the caller proved who they are. */
+  via: 'token' | 'supabase' | 'api_key';
+  apiKeyId?: string;
+  /** When the presented credential stops being accepted (undefined: API key without expiry). */
+  expiresAt?: Date;
+}
+
+/** Role predicates, kept small and pure so services and `viewerCan…` fields share them. */
+export const canManageOrg = (role: OrgRole) => role === 'owner' || role === 'admin';
+
+/** The graphile-worker job executing a run, when there is one (delegated runs run inside their parent's). */
+export interface JobInfo {
+  workerId: string | null;
+  attempts: number;
+  maxAttempts: number;
+  /** Fires when the worker is shutting down: the turn stops and its job is retried elsewhere. */
+  abortSignal?: AbortSignal;
+}
+
+/**
+ * What the rest of the process may ask of the agent runtime (`agents/runtime.ts` implements it):
+ * the model provider, running a run's turn, and a delegated question to another teammate.
+ */
+export interface AgentPort {
+  readonly provider: ModelProvider;
+  /** Runs (or resumes) one run to its end; throws to have its job retried. */
+  execute(runId: string, job: JobInfo): Promise<void>;
+  /** Asks `teammate` a question inside `parent`'s turn; resolves with the finished delegation run. */
+  delegate(input: { parent: Run; teammate: Teammate; question: string; signal: AbortSignal; askedBy: string }): Promise<Run>;
+}
 
 /** Long-lived parts of a running process, created once at start and shared by every operation. */
 export interface AppServices {
@@ -17,7 +57,9 @@ export interface AppServices {
   /** Realtime events between processes (PostgreSQL LISTEN/NOTIFY, or Redis when REDIS_URL is set). */
   bus: EventBus;
   /** The model provider and the runs this process executes. */
-  agents: AgentRuntime;
+  agents: AgentPort;
+  /** Enqueues background jobs (graphile-worker), checked against the task list (`jobs/task-list.ts`). */
+  jobs: JobQueue;
   /** The time, for schedules (replaceable in tests). */
   clock: { now(): Date };
   /** Where file bytes live (FILE_STORAGE_BACKEND: local disk, S3-compatible or Supabase Storage). */
@@ -42,54 +84,6 @@ export interface Context {
   services: AppServices;
   /** The signed-in caller and their current organisation; null for anonymous operations. */
   viewer: Viewer | null;
-}
-
-export interface ContextInput {
-  requestId: string;
-  /** Headers of the HTTP request, or of the WebSocket upgrade request. */
-  headers: Headers;
-  /** graphql-ws `connectionParams` (WebSocket only). */
-  connectionParams?: Record<string, unknown>;
-}
-
-function param(params: Record<string, unknown> | undefined, ...names: string[]): string | undefined {
-  for (const name of names) {
-    const value = params?.[name];
-    if (typeof value === 'string' && value) return value;
-  }
-  return undefined;
-}
-
-/**
- * Credentials travel in the `Authorization` and `X-Tmates-Org` headers over HTTP and SSE, and in
- * `connectionParams` (`authorization` or `token`, and `org`) over graphql-ws.
- */
-export function credentialsOf(input: Pick<ContextInput, 'headers' | 'connectionParams'>) {
-  const fromParams = param(input.connectionParams, 'authorization', 'Authorization');
-  const rawToken = param(input.connectionParams, 'token');
-  const token = rawToken ?? bearerToken(fromParams ?? input.headers.get('authorization'));
-  const org = param(input.connectionParams, 'org', 'x-tmates-org') ?? input.headers.get('x-tmates-org') ?? undefined;
-  return { token, org };
-}
-
-export async function createContext(services: AppServices, input: ContextInput): Promise<Context> {
-  const viewer = await authenticate(services, credentialsOf(input));
-  let logger: Logger | undefined;
-  return {
-    requestId: input.requestId,
-    // Made on first use: a long-lived subscription should not carry a logger it never writes to.
-    get logger() {
-      logger ??= services.logger.child({
-        requestId: input.requestId,
-        ...(viewer ? { userId: viewer.user.id, orgId: viewer.org.id } : {}),
-      });
-      return logger;
-    },
-    db: services.db,
-    config: services.config,
-    services,
-    viewer,
-  };
 }
 
 /** The signed-in viewer, or a top-level UNAUTHENTICATED error. */

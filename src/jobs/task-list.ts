@@ -1,37 +1,20 @@
 import type { AppServices } from '../core/context.ts';
-import { runTurnJob } from './tasks/agents__run_turn.ts';
-import { advanceGoalJob, tickSchedulesJob } from './tasks/goals__advance.ts';
-import { advanceGoal } from '../services/goals.ts';
-import { fireDueSchedules } from '../services/schedules.ts';
-import { defineTask, type TaskDefinition } from './define-task.ts';
-import { expireUploadTask, ingestFileTask, purgeFileTask } from './tasks/files__ingest.ts';
+import type { TaskDefinition } from './define-task.ts';
+import { runTurnTask } from './tasks/agents__run_turn.ts';
+import { expireUploadTask } from './tasks/files__expire_upload.ts';
+import { ingestFileTask } from './tasks/files__ingest.ts';
+import { purgeFileTask } from './tasks/files__purge.ts';
+import { advanceGoalTask } from './tasks/goals__advance.ts';
+import { tickSchedulesTask } from './tasks/schedules__tick.ts';
 
 /**
- * Every task the worker runs. Each domain adds its tasks here as it gains background work
- * (agent turns, file ingestion, goals); names follow `<domain>__<verb>`.
+ * Every task the worker runs, one file each in `tasks/` (`<domain>__<verb>.ts`: payload schema,
+ * job defaults and handler together). This list only collects them.
  */
 export const tasks: readonly TaskDefinition<AppServices>[] = [
-  defineTask<AppServices, typeof runTurnJob.payload>({
-    ...runTurnJob,
-    run: ({ runId }, services, helpers) =>
-      services.agents.execute(runId, {
-        workerId: helpers.job.locked_by,
-        attempts: helpers.job.attempts,
-        maxAttempts: helpers.job.max_attempts,
-        abortSignal: helpers.abortSignal,
-      }),
-  }),
-  defineTask<AppServices, typeof advanceGoalJob.payload>({
-    ...advanceGoalJob,
-    run: ({ goalId }, services) => advanceGoal(services, goalId),
-  }),
-  defineTask<AppServices, typeof tickSchedulesJob.payload>({
-    ...tickSchedulesJob,
-    cron: '* * * * *',
-    run: async (_payload, services) => {
-      await fireDueSchedules(services);
-    },
-  }),
+  runTurnTask as TaskDefinition<AppServices>,
+  advanceGoalTask as TaskDefinition<AppServices>,
+  tickSchedulesTask as TaskDefinition<AppServices>,
   ingestFileTask as TaskDefinition<AppServices>,
   expireUploadTask as TaskDefinition<AppServices>,
   purgeFileTask as TaskDefinition<AppServices>,

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
-import { RUN_JOB_KEY_PREFIX } from '../jobs/tasks/agents__run_turn.ts';
+import { RUN_JOB_KEY_PREFIX } from './jobs.ts';
 import { ACTIVE_RUN_STATUSES, columns, toRun, type Run } from './runs.ts';
 
 // Recovery of runs whose worker stopped: heartbeats, finding stale runs, failing the unrecoverable.

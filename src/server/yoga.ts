@@ -5,7 +5,8 @@ import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '../logger.ts';
 import { schema } from './schema.ts';
-import { createContext, type AppServices, type Context } from '../core/context.ts';
+import type { AppServices, Context } from '../core/context.ts';
+import { createContext } from './create-context.ts';
 import { useFileRoutes } from './file-routes.ts';
 import { multipartLimits, useDepthLimit } from './limits.ts';
 

@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { planOf } from '../billing/plans.ts';
 import type { Executor } from '../db/database.ts';
-import { addJob } from '../jobs/define-task.ts';
-import { expireUploadTask, ingestFileTask, purgeFileTask } from '../jobs/tasks/files__ingest.ts';
 import {
   findFilesInOrg,
   insertFile,
@@ -22,7 +20,7 @@ import { discardFile, removeObject } from './file-cleanup.ts';
 import { ContentInspector, formatBytes, inspectBytes, isAllowedType, type Inspection } from './file-content.ts';
 import { sanitizeFileName } from './file-names.ts';
 import { parseInput } from './validation.ts';
-import { canManageOrg, type Viewer } from './viewer.ts';
+import { canManageOrg, type Viewer } from '../core/context.ts';
 
 const MB = 1024 * 1024;
 
@@ -112,7 +110,7 @@ async function storeNewFile(
         storageKey: key,
         status: 'uploaded',
       });
-      await addJob(trx, ingestFileTask, { fileId: file.id });
+      await services.jobs.add(trx, 'files__ingest', { fileId: file.id });
       await emit({ kind: 'file', orgId, fileId: file.id, change: 'uploaded' });
       return file;
     });
@@ -213,7 +211,7 @@ export async function createUploadUrl(services: AppServices, viewer: Viewer, inp
       status: 'pending',
       uploadExpiresAt: expiresAt,
     });
-    await addJob(trx, expireUploadTask, { fileId: file.id }, { runAt: new Date(expiresAt.getTime() + 60_000) });
+    await services.jobs.add(trx, 'files__expire_upload', { fileId: file.id }, { runAt: new Date(expiresAt.getTime() + 60_000) });
     const upload = await services.storage.uploadUrl(key, { fileId: id, contentType, size: values.size, expiresInSeconds: ttl });
     return { file, upload, expiresAt };
   });
@@ -266,7 +264,7 @@ export async function completeUpload(services: AppServices, viewer: Viewer, file
         sha256: inspection.sha256,
         contentType: inspection.contentType,
       });
-      await addJob(trx, ingestFileTask, { fileId: file.id });
+      await services.jobs.add(trx, 'files__ingest', { fileId: file.id });
       await emit({ kind: 'file', orgId: viewer.org.id, fileId: file.id, change: 'uploaded' });
       return uploaded;
     });
@@ -286,7 +284,7 @@ export async function deleteFile(services: AppServices, viewer: Viewer, fileId: 
     if (!locked) throw new NotFoundError('File');
     if (!canDeleteFile(viewer, locked)) throw new ForbiddenError('Only the uploader and organisation admins can delete this file');
     await softDeleteFile(trx, locked.id);
-    await addJob(trx, purgeFileTask, { fileId: locked.id });
+    await services.jobs.add(trx, 'files__purge', { fileId: locked.id });
     await emit({ kind: 'file', orgId: locked.orgId, fileId: locked.id, change: 'deleted' });
     return locked;
   });

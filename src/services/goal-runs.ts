@@ -1,7 +1,7 @@
 import { planSchema, type Plan } from '../agents/goals/planner.ts';
+import type { AppServices } from '../core/context.ts';
 import type { Executor } from '../db/database.ts';
-import { addJob } from '../jobs/define-task.ts';
-import { advanceGoalJob, advanceJobKey } from '../jobs/tasks/goals__advance.ts';
+import { advanceJobKey } from '../repositories/jobs.ts';
 import type { Emit } from '../realtime/transactional.ts';
 import type { GoalChange } from '../realtime/events.ts';
 import { findGoal, findTask, insertTasks, updateGoal, updateTask, type Goal } from '../repositories/goals.ts';
@@ -25,8 +25,8 @@ export const goalEvent = (goal: Pick<Goal, 'orgId' | 'threadId' | 'id'>, change:
   ({ kind: 'goal', orgId: goal.orgId, threadId: goal.threadId, goalId: goal.id, change, ...(taskId ? { taskId } : {}) }) as const;
 
 /** Asks for the goal to be moved on (deduplicated while one request waits). */
-export async function requestAdvance(trx: Executor, goalId: string): Promise<void> {
-  await addJob(trx, advanceGoalJob, { goalId }, { jobKey: advanceJobKey(goalId) });
+export async function requestAdvance(services: Pick<AppServices, 'jobs'>, trx: Executor, goalId: string): Promise<void> {
+  await services.jobs.add(trx, 'goals__advance', { goalId }, { jobKey: advanceJobKey(goalId) });
 }
 
 /** A task's run started: the task is RUNNING. */
@@ -51,20 +51,20 @@ function planText(goal: Goal, plan: Plan, names: Map<string, string>, replan: bo
  * the plan message. Task: its result is kept (or it is retried, or restarted after an
  * interruption). Report: the report is pinned and the goal ends. Then the goal is moved on.
  */
-export async function goalRunEnded(trx: Executor, emit: Emit, run: Run): Promise<void> {
+export async function goalRunEnded(services: Pick<AppServices, 'jobs'>, trx: Executor, emit: Emit, run: Run): Promise<void> {
   if (!run.goalId) return;
   const goal = await findGoal(trx, run.goalId, true);
   if (!goal || goal.status === 'cancelled' || goal.status === 'succeeded' || goal.status === 'failed') return;
-  if (run.kind === 'plan') return planEnded(trx, emit, goal, run);
-  if (run.kind === 'task' && run.goalTaskId) return taskEnded(trx, emit, goal, run);
-  if (run.kind === 'report') return reportEnded(trx, emit, goal, run);
+  if (run.kind === 'plan') return planEnded(services, trx, emit, goal, run);
+  if (run.kind === 'task' && run.goalTaskId) return taskEnded(services, trx, emit, goal, run);
+  if (run.kind === 'report') return reportEnded(services, trx, emit, goal, run);
 }
 
 /** A plan or report run interrupted by a newer message (INTERRUPT busy policy) is simply done again. */
 const interrupted = (run: Run) => run.status === 'cancelled' && run.error === RUN_INTERRUPTED;
 
-async function planEnded(trx: Executor, emit: Emit, goal: Goal, run: Run): Promise<void> {
-  if (interrupted(run)) return requestAdvance(trx, goal.id);
+async function planEnded(services: Pick<AppServices, 'jobs'>, trx: Executor, emit: Emit, goal: Goal, run: Run): Promise<void> {
+  if (interrupted(run)) return requestAdvance(services, trx, goal.id);
   if (run.status !== 'succeeded') {
     const error = run.status === 'cancelled' ? 'Planning was stopped.' : `Planning failed: ${run.error ?? 'unknown error'}`;
     await updateGoal(trx, goal.id, { status: run.status === 'cancelled' ? 'cancelled' : 'failed', error, finished: true });
@@ -90,10 +90,10 @@ async function planEnded(trx: Executor, emit: Emit, goal: Goal, run: Run): Promi
   await emit(messageEvent(message, true));
   await updateGoal(trx, goal.id, { status: 'running', started: true, ...(goal.round === 0 ? { planMessageId: message.id } : {}) });
   await emit(goalEvent(goal, 'planned'));
-  await requestAdvance(trx, goal.id);
+  await requestAdvance(services, trx, goal.id);
 }
 
-async function taskEnded(trx: Executor, emit: Emit, goal: Goal, run: Run): Promise<void> {
+async function taskEnded(services: Pick<AppServices, 'jobs'>, trx: Executor, emit: Emit, goal: Goal, run: Run): Promise<void> {
   const task = await findTask(trx, run.goalTaskId!);
   if (!task || ['succeeded', 'failed', 'skipped', 'cancelled'].includes(task.status)) return;
   if (run.status === 'succeeded') {
@@ -109,11 +109,11 @@ async function taskEnded(trx: Executor, emit: Emit, goal: Goal, run: Run): Promi
     await updateTask(trx, task.id, { status: 'failed', error: run.error ?? 'The task failed', attempt: true, finished: true });
   }
   await emit(goalEvent(goal, 'task', task.id));
-  await requestAdvance(trx, goal.id);
+  await requestAdvance(services, trx, goal.id);
 }
 
-async function reportEnded(trx: Executor, emit: Emit, goal: Goal, run: Run): Promise<void> {
-  if (interrupted(run)) return requestAdvance(trx, goal.id);
+async function reportEnded(services: Pick<AppServices, 'jobs'>, trx: Executor, emit: Emit, goal: Goal, run: Run): Promise<void> {
+  if (interrupted(run)) return requestAdvance(services, trx, goal.id);
   const reply = await findReplyOfRun(trx, run.id);
   if (run.status !== 'succeeded' || !run.output) {
     const error = run.status === 'cancelled' ? 'The report was stopped.' : `The report could not be written: ${run.error ?? 'unknown error'}`;

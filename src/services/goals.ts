@@ -2,8 +2,7 @@ import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { bestFitByRole } from '../models/routing.ts';
 import type { DB } from '../db/schema.ts';
-import { addJob } from '../jobs/define-task.ts';
-import { runJobKey, runTurnJob, turnQueue } from '../jobs/tasks/agents__run_turn.ts';
+import { runJobKey, turnQueue } from '../repositories/jobs.ts';
 import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
 import {
   ACTIVE_GOAL_STATUSES,
@@ -34,7 +33,7 @@ import { cancelRunsInTransaction, lockForRunQuota, runEvent, runsLeftThisMonth }
 import { readOrgSettings } from './settings.ts';
 import { postSystemMessage } from './system-messages.ts';
 import { parseInput } from './validation.ts';
-import type { Viewer } from './viewer.ts';
+import type { Viewer } from '../core/context.ts';
 
 type Trx = Transaction<DB>;
 
@@ -75,6 +74,7 @@ export function chooseTeam(
 
 /** Enqueues one of a goal's runs in the thread, in its teammate's queue (after what it is already doing). */
 async function startGoalRun(
+  services: Pick<AppServices, 'jobs'>,
   trx: Trx,
   emit: Emit,
   goal: Goal,
@@ -90,7 +90,7 @@ async function startGoalRun(
     triggerMessageId: goal.requestMessageId,
     chargedTo: goal.createdBy,
   });
-  await addJob(trx, runTurnJob, { runId: run.id }, { queueName: turnQueue(goal.threadId, values.teammateId), jobKey: runJobKey(run.id) });
+  await services.jobs.add(trx, 'agents__run_turn', { runId: run.id }, { queueName: turnQueue(goal.threadId, values.teammateId), jobKey: runJobKey(run.id) });
   await emit(runEvent(run));
   return run;
 }
@@ -139,7 +139,7 @@ export async function startGoal(
   const goal = await updateGoal(trx, inserted.id, { requestMessageId: message.id });
   const left = await runsLeftThisMonth(services, trx, goal.orgId);
   if (left !== null && left < 1) throw new ValidationError([{ field: 'threadId', message: 'the plan’s teammate runs for this month are used up' }]);
-  await startGoalRun(trx, emit, goal, { kind: 'plan', teammateId: coordinator.id });
+  await startGoalRun(services, trx, emit, goal, { kind: 'plan', teammateId: coordinator.id });
   await emit(goalEvent(goal, 'created'));
   return goal;
 }
@@ -171,11 +171,11 @@ export async function visibleGoal(services: AppServices, viewer: Viewer, goalId:
 }
 
 /** Stops a goal inside a transaction that holds its thread's lock: its runs are cancelled (model calls aborted), open tasks closed. */
-export async function stopGoalInTransaction(trx: Trx, emit: Emit, goalId: string, reason: string): Promise<{ goal: Goal; runs: Run[] } | undefined> {
+export async function stopGoalInTransaction(services: Pick<AppServices, 'jobs'>, trx: Trx, emit: Emit, goalId: string, reason: string): Promise<{ goal: Goal; runs: Run[] } | undefined> {
   const goal = await findGoal(trx, goalId, true);
   if (!goal || !ACTIVE_GOAL_STATUSES.includes(goal.status)) return undefined;
   const stopped = await updateGoal(trx, goal.id, { status: 'cancelled', error: reason, finished: true });
-  const runs = await cancelRunsInTransaction(trx, emit, await activeRunIdsOfGoal(trx, goal.id), reason);
+  const runs = await cancelRunsInTransaction(services, trx, emit, await activeRunIdsOfGoal(trx, goal.id), reason);
   await closeOpenTasks(trx, goal.id, 'cancelled', reason);
   await emit(goalEvent(goal, 'status'));
   return { goal: stopped, runs };
@@ -185,12 +185,12 @@ export async function stopGoalInTransaction(trx: Trx, emit: Emit, goalId: string
  * Stops everything working in a thread (inside a transaction that holds its lock): its goals in
  * progress and every run, model calls aborted. Returns the goals stopped and the runs cancelled.
  */
-export async function stopThreadWork(trx: Trx, emit: Emit, threadId: string, reason: string): Promise<{ goals: Goal[]; runs: Run[] }> {
+export async function stopThreadWork(services: Pick<AppServices, 'jobs'>, trx: Trx, emit: Emit, threadId: string, reason: string): Promise<{ goals: Goal[]; runs: Run[] }> {
   const goals = await activeGoalsOfThread(trx, threadId);
   const runs: Run[] = [];
-  for (const goal of goals) runs.push(...((await stopGoalInTransaction(trx, emit, goal.id, reason))?.runs ?? []));
+  for (const goal of goals) runs.push(...((await stopGoalInTransaction(services, trx, emit, goal.id, reason))?.runs ?? []));
   const active = await lockActiveRuns(trx, threadId);
-  runs.push(...(await cancelRunsInTransaction(trx, emit, active.map((r) => r.id), reason)));
+  runs.push(...(await cancelRunsInTransaction(services, trx, emit, active.map((r) => r.id), reason)));
   return { goals, runs };
 }
 
@@ -199,7 +199,7 @@ export async function cancelGoal(services: AppServices, viewer: Viewer, goalId: 
   const goal = await visibleGoal(services, viewer, goalId);
   return transactionWithEvents(services, async (trx, emit) => {
     const thread = (await lockThread(trx, goal.threadId))!;
-    const stopped = await stopGoalInTransaction(trx, emit, goal.id, `Cancelled by ${viewer.user.displayName}`);
+    const stopped = await stopGoalInTransaction(services, trx, emit, goal.id, `Cancelled by ${viewer.user.displayName}`);
     if (!stopped) return (await findGoal(trx, goal.id))!;
     await postSystemMessage(trx, emit, thread, `Goal cancelled: ${goal.instruction.length > 120 ? `${goal.instruction.slice(0, 119)}…` : goal.instruction}`);
     return stopped.goal;
@@ -227,7 +227,7 @@ export async function advanceGoal(services: AppServices, goalId: string): Promis
     // Planning or reporting whose run was interrupted (or lost): start it again.
     if (goal.status === 'planning' || goal.status === 'reporting') {
       const kind = goal.status === 'planning' ? 'plan' : 'report';
-      if (!(await hasActiveGoalRun(trx, goal.id, kind))) await startGoalRun(trx, emit, goal, { kind, teammateId: goal.coordinatorId });
+      if (!(await hasActiveGoalRun(trx, goal.id, kind))) await startGoalRun(services, trx, emit, goal, { kind, teammateId: goal.coordinatorId });
       return;
     }
     if (goal.status !== 'running') return;
@@ -237,7 +237,7 @@ export async function advanceGoal(services: AppServices, goalId: string): Promis
       if (active.length > 0) return; // what is under way finishes first
       if (error) await closeOpenTasks(trx, goal.id, 'skipped', error);
       await updateGoal(trx, goal.id, { status: 'reporting', error });
-      await startGoalRun(trx, emit, goal, { kind: 'report', teammateId: goal.coordinatorId });
+      await startGoalRun(services, trx, emit, goal, { kind: 'report', teammateId: goal.coordinatorId });
       await emit(goalEvent(goal, 'status'));
     };
 
@@ -257,7 +257,7 @@ export async function advanceGoal(services: AppServices, goalId: string): Promis
         // The coordinator decides what to do about it: a new plan for what is missing (or none).
         await closeOpenTasks(trx, goal.id, 'skipped', 'Re-planned after a failed task');
         const replanning = await updateGoal(trx, goal.id, { status: 'planning', round: goal.round + 1 });
-        await startGoalRun(trx, emit, replanning, { kind: 'plan', teammateId: goal.coordinatorId });
+        await startGoalRun(services, trx, emit, replanning, { kind: 'plan', teammateId: goal.coordinatorId });
         await emit(goalEvent(goal, 'status'));
         return;
       }
@@ -271,7 +271,7 @@ export async function advanceGoal(services: AppServices, goalId: string): Promis
     if (left !== null && left < ready.length) return report('The plan’s teammate runs for this month are used up; the remaining tasks were not started.');
     for (const task of ready) {
       await updateTask(trx, task.id, { status: 'queued' });
-      await startGoalRun(trx, emit, goal, { kind: 'task', teammateId: task.assigneeId, goalTaskId: task.id });
+      await startGoalRun(services, trx, emit, goal, { kind: 'task', teammateId: task.assigneeId, goalTaskId: task.id });
       await emit(goalEvent(goal, 'task', task.id));
     }
   });

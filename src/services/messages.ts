@@ -18,7 +18,7 @@ import { lockForRunQuota, startRunsForMessage } from './runs.ts';
 import { postSystemMessage } from './system-messages.ts';
 import { lockVisibleThread, visibleThread } from './threads.ts';
 import { parseInput } from './validation.ts';
-import type { Viewer } from './viewer.ts';
+import type { Viewer } from '../core/context.ts';
 
 export const MAX_BODY_LENGTH = 32_000;
 
@@ -128,7 +128,7 @@ export async function sendMessage(
     const mentions = values.body.includes('@') ? mentionedUsers(values.body, await otherPeople(trx, locked.id, viewer.user.id)) : [];
     await emit({ ...messageEvent(message, true), mentions });
     if (!route) {
-      await stopTeammates(trx, emit, locked);
+      await stopTeammates(services, trx, emit, locked);
       return { message, runs: [], created: true };
     }
     const runs = await startRunsForMessage(services, trx, emit, { thread: locked, message, teammateIds: route.teammateIds, userId: viewer.user.id, inline: options.inline });
@@ -137,8 +137,8 @@ export async function sendMessage(
 }
 
 /** The "stop" command: stops the thread's goals and every run in it, and says who and what was stopped. */
-async function stopTeammates(trx: Transaction<DB>, emit: Emit, thread: Thread): Promise<void> {
-  const { goals, runs: cancelled } = await stopThreadWork(trx, emit, thread.id, 'Stopped on request');
+async function stopTeammates(services: Pick<AppServices, 'jobs'>, trx: Transaction<DB>, emit: Emit, thread: Thread): Promise<void> {
+  const { goals, runs: cancelled } = await stopThreadWork(services, trx, emit, thread.id, 'Stopped on request');
   const names = (await findTeammatesInOrg(trx, thread.orgId, [...new Set(cancelled.filter((r) => r.kind !== 'delegation').map((r) => r.teammateId))])).map((t) => t.name);
   const what = [...names, ...(goals.length ? [goals.length === 1 ? 'the goal' : `${goals.length} goals`] : [])];
   await postSystemMessage(trx, emit, thread, what.length ? `Stopped ${listOf(what)} as requested.` : 'Nobody was working on anything here.');

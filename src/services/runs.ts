@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { planOf } from '../billing/plans.ts';
 import type { DB } from '../db/schema.ts';
-import { jobCall } from '../jobs/define-task.ts';
-import { runJobKey, runTurnJob, turnQueue } from '../jobs/tasks/agents__run_turn.ts';
+import { runJobKey, turnQueue } from '../repositories/jobs.ts';
 import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
 import { appendMessage, findReplyOfRun, reviseMessage, type Message } from '../repositories/messages.ts';
 import { lockOrg } from '../repositories/orgs.ts';
@@ -29,7 +28,7 @@ import type { AppServices } from '../core/context.ts';
 import { NotFoundError, PlanLimitError } from './errors.ts';
 import { goalRunEnded, goalRunStarted } from './goal-runs.ts';
 import { messageEvent } from './message-events.ts';
-import type { Viewer } from './viewer.ts';
+import type { Viewer } from '../core/context.ts';
 
 type Trx = Transaction<DB>;
 
@@ -84,7 +83,7 @@ async function assertRunQuota(services: AppServices, trx: Trx, orgId: string, co
  * lock: statuses change, half-written replies keep their text and become CANCELLED, and the
  * RunEvents tell the workers holding them to abort their model calls.
  */
-export async function cancelRunsInTransaction(trx: Trx, emit: Emit, runIds: string[], reason: string | null): Promise<Run[]> {
+export async function cancelRunsInTransaction(services: Pick<AppServices, 'jobs'>, trx: Trx, emit: Emit, runIds: string[], reason: string | null): Promise<Run[]> {
   const cancelled = await cancelRuns(trx, [...runIds, ...(await activeDescendants(trx, runIds))], reason);
   for (const run of cancelled) {
     if (THREAD_RUN_KINDS.includes(run.kind)) {
@@ -93,7 +92,7 @@ export async function cancelRunsInTransaction(trx: Trx, emit: Emit, runIds: stri
       if (stopped) await emit(messageEvent(stopped, false));
     }
     await emit(runEvent(run));
-    await goalRunEnded(trx, emit, run);
+    await goalRunEnded(services, trx, emit, run);
   }
   return cancelled;
 }
@@ -123,7 +122,7 @@ export async function startRunsForMessage(
   for (const teammateId of input.teammateIds) {
     const active = await lockActiveRuns(trx, thread.id, teammateId);
     if (thread.busyPolicy === 'interrupt' && active.length > 0) {
-      await cancelRunsInTransaction(trx, emit, active.map((r) => r.id), RUN_INTERRUPTED);
+      await cancelRunsInTransaction(services, trx, emit, active.map((r) => r.id), RUN_INTERRUPTED);
     } else {
       const waiting = active.find((r) => r.status === 'queued' && r.kind === 'reply');
       if (waiting) {
@@ -132,7 +131,7 @@ export async function startRunsForMessage(
       }
     }
     const id = randomUUID();
-    const job = input.inline ? undefined : jobCall(runTurnJob, { runId: id }, { queueName: turnQueue(thread.id, teammateId), jobKey: runJobKey(id) });
+    const job = input.inline ? undefined : services.jobs.call('agents__run_turn', { runId: id }, { queueName: turnQueue(thread.id, teammateId), jobKey: runJobKey(id) });
     const run = await insertRun(trx, { orgId: thread.orgId, threadId: thread.id, teammateId, triggerMessageId: message.id, chargedTo: input.userId }, { id, job });
     runs.push(run);
     created.push(run);
@@ -148,7 +147,7 @@ export async function cancelRun(services: AppServices, viewer: Viewer, runId: st
     const [visible] = await findVisibleRuns(trx, viewer.org.id, viewer.user.id, [runId]);
     if (!visible) throw new NotFoundError('Run');
     await lockThread(trx, visible.threadId);
-    await cancelRunsInTransaction(trx, emit, [visible.id], null);
+    await cancelRunsInTransaction(services, trx, emit, [visible.id], null);
     return (await findRun(trx, visible.id))!;
   });
 }
@@ -225,7 +224,7 @@ export async function endRun(services: AppServices, started: StartedRun, outcome
     }
     if (ended) {
       await emit(runEvent(ended));
-      await goalRunEnded(trx, emit, ended); // a cancelled goal run was handled when it was cancelled
+      await goalRunEnded(services, trx, emit, ended); // a cancelled goal run was handled when it was cancelled
     }
     return final;
   });
@@ -260,7 +259,7 @@ export async function failAbandoned(services: AppServices, run: Run, error: stri
     const written = reply?.status === 'streaming' ? await reviseMessage(trx, reply, { status: 'failed', error, expectStatus: ['streaming'] }) : undefined;
     if (written) await emit(messageEvent(written, false));
     await emit(runEvent(failed));
-    await goalRunEnded(trx, emit, failed);
+    await goalRunEnded(services, trx, emit, failed);
     return failed;
   });
 }

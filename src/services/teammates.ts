@@ -26,7 +26,7 @@ import { transactionWithEvents } from '../realtime/transactional.ts';
 import { announceTeammateJoined, announceTeammateLeft } from './threads.ts';
 import { ForbiddenError, NotFoundError, PlanLimitError } from './errors.ts';
 import { parseInput } from './validation.ts';
-import { canManageOrg, type Viewer } from './viewer.ts';
+import { canManageOrg, type Viewer } from '../core/context.ts';
 
 export function personaFromManifest(manifest: Manifest): Persona {
   return {

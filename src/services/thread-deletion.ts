@@ -5,7 +5,7 @@ import type { AppServices } from '../core/context.ts';
 import { ForbiddenError } from './errors.ts';
 import { stopThreadWork } from './goals.ts';
 import { lockVisibleThread, visibleThread } from './threads.ts';
-import { canManageOrg, type Viewer } from './viewer.ts';
+import { canManageOrg, type Viewer } from '../core/context.ts';
 
 /**
  * Deletes a thread for everyone in it: its messages, runs, goals and schedules, and the teammates'
@@ -28,7 +28,7 @@ export async function deleteThread(services: AppServices, viewer: Viewer, thread
     await deleteSchedulesOfThread(trx, threadId);
     const thread = await lockVisibleThread(trx, viewer, threadId);
     authorise(thread);
-    await stopThreadWork(trx, emit, thread.id, 'The thread was deleted');
+    await stopThreadWork(services, trx, emit, thread.id, 'The thread was deleted');
     const userIds = ((await membersOfThreads(trx, [thread.id])).get(thread.id) ?? []).flatMap((m) => (m.userId ? [m.userId] : []));
     await deleteThreadRow(trx, thread.id);
     await emit({ kind: 'thread', orgId: thread.orgId, threadId: thread.id, change: 'deleted', userIds });

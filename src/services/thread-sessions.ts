@@ -9,7 +9,7 @@ import { ConflictError } from './errors.ts';
 import { cancelRunsInTransaction } from './runs.ts';
 import { postSystemMessage } from './system-messages.ts';
 import { lockVisibleThread } from './threads.ts';
-import type { Viewer } from './viewer.ts';
+import type { Viewer } from '../core/context.ts';
 
 export interface SessionReset {
   thread: Thread;
@@ -36,7 +36,7 @@ export async function resetThreadSession(services: AppServices, viewer: Viewer, 
     const thread = await lockVisibleThread(trx, viewer, threadId);
     if (thread.archivedAt) throw new ConflictError('This thread is archived; unarchive it first');
     const replies = (await lockActiveRuns(trx, thread.id)).filter((run) => run.goalId === null);
-    const stopped = await cancelRunsInTransaction(trx, emit, replies.map((run) => run.id), 'The session was reset');
+    const stopped = await cancelRunsInTransaction(services, trx, emit, replies.map((run) => run.id), 'The session was reset');
     const forgottenNotes = await deleteThreadNotes(trx, thread.id);
     await deleteThreadSummaries(trx, thread.id);
     const body = [

@@ -2,22 +2,10 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { AuthenticationError, orgNotFound } from '../auth/errors.ts';
 import { API_KEY_PREFIX, sha256, TOKEN_ISSUER, unverifiedIssuer, verifyBuiltinToken } from '../auth/tokens.ts';
 import { findActiveApiKey, touchApiKey } from '../repositories/api-keys.ts';
-import { membershipsOfUser, type Membership, type Org, type OrgRole } from '../repositories/orgs.ts';
+import { membershipsOfUser, type Membership } from '../repositories/orgs.ts';
 import { findUserById, type User } from '../repositories/users.ts';
-import type { AppServices } from '../core/context.ts';
+import type { AppServices, Viewer } from '../core/context.ts';
 import { ensureSupabaseUser } from './accounts.ts';
-
-/** Who is asking, and for which organisation. Every tenant read and write is scoped by `org`. */
-export interface Viewer {
-  user: User;
-  org: Org;
-  role: OrgRole;
-  /** How the caller proved who they are. */
-  via: 'token' | 'supabase' | 'api_key';
-  apiKeyId?: string;
-  /** When the presented credential stops being accepted (undefined: API key without expiry). */
-  expiresAt?: Date;
-}
 
 export interface Credentials {
   /** The bearer token, without "Bearer ". */
@@ -109,6 +97,3 @@ export async function authenticate(services: AppServices, credentials: Credentia
   const membership = pickOrg(await membershipsOfUser(db, user.id), credentials.org);
   return { user, org: membership.org, role: membership.role, via, expiresAt };
 }
-
-/** Role predicates, kept small and pure so services and `viewerCan…` fields share them. */
-export const canManageOrg = (role: OrgRole) => role === 'owner' || role === 'admin';

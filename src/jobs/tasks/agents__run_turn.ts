@@ -1,19 +1,25 @@
 import { z } from 'zod';
+import type { AppServices } from '../../core/context.ts';
+import type { JobPayloads } from '../../core/jobs.ts';
+import { defineTask } from '../define-task.ts';
+
+const payload = z.object({ runId: z.uuid() }) satisfies z.ZodType<JobPayloads['agents__run_turn']>;
 
 /**
- * Jobs of the agent runtime, declared apart from their handlers so services can enqueue them
- * without importing the runtime. Handlers are attached in `task-list.ts`.
+ * One run of a teammate (a reply, a goal's plan, task or report), executed by the agent runtime.
+ * Enqueued with the run's row (`services/runs.ts`, `services/goals.ts`) on the thread and
+ * teammate's queue (`turnQueue`), keyed by `runJobKey`.
  */
-export const runTurnJob = {
+export const runTurnTask = defineTask<AppServices, typeof payload>({
   name: 'agents__run_turn',
-  payload: z.object({ runId: z.uuid() }),
+  payload,
   // A crashed or restarted worker's job is retried; the run resumes with the same reply message.
   spec: { maxAttempts: 4 },
-} as const;
-
-/** Turns of one teammate in one thread run one after another (the QUEUE busy policy). */
-export const turnQueue = (threadId: string, teammateId: string) => `turns:${threadId}:${teammateId}`;
-
-/** The job of a run, so a sweeper can find it and a queued run's job can be found again. */
-export const RUN_JOB_KEY_PREFIX = 'run:';
-export const runJobKey = (runId: string) => `${RUN_JOB_KEY_PREFIX}${runId}`;
+  run: ({ runId }, services, helpers) =>
+    services.agents.execute(runId, {
+      workerId: helpers.job.locked_by,
+      attempts: helpers.job.attempts,
+      maxAttempts: helpers.job.max_attempts,
+      abortSignal: helpers.abortSignal,
+    }),
+});

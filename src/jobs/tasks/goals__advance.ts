@@ -1,24 +1,18 @@
 import { z } from 'zod';
+import type { AppServices } from '../../core/context.ts';
+import type { JobPayloads } from '../../core/jobs.ts';
+import { advanceGoal } from '../../services/goals.ts';
+import { defineTask } from '../define-task.ts';
+
+const payload = z.object({ goalId: z.uuid() }) satisfies z.ZodType<JobPayloads['goals__advance']>;
 
 /**
- * Jobs of goals, declared apart from their handlers (in `task-list.ts`) so services can enqueue
- * them without importing what runs them.
+ * Moves a goal on: starts the tasks whose dependencies are done, re-plans, or asks for the report.
+ * One queued advance per goal is enough (`advanceJobKey`): a new request replaces a waiting one.
  */
-
-/** Moves a goal on: starts the tasks whose dependencies are done, re-plans, or asks for the report. */
-export const advanceGoalJob = {
+export const advanceGoalTask = defineTask<AppServices, typeof payload>({
   name: 'goals__advance',
-  payload: z.object({ goalId: z.uuid() }),
+  payload,
   spec: { maxAttempts: 10 },
-} as const;
-
-/** One queued advance per goal is enough: a new request replaces a waiting one. */
-export const advanceJobKey = (goalId: string) => `goal:${goalId}`;
-
-/** Turns due schedules into goals (run every minute by graphile-worker's cron, and on demand). */
-export const tickSchedulesJob = {
-  name: 'schedules__tick',
-  // graphile-worker's cron adds `_cron: { ts, backfilled }`; nothing else is expected.
-  payload: z.object({ _cron: z.object({ ts: z.string() }).partial().optional() }),
-  spec: { maxAttempts: 3 },
-} as const;
+  run: ({ goalId }, services) => advanceGoal(services, goalId),
+});
