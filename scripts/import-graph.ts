@@ -11,25 +11,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
-/** The floors, bottom first; a file may import its own floor and those below (README "Architecture"). */
-export const FLOORS: readonly string[][] = [
-  ['version.ts', 'logger.ts', 'billing', 'catalog'],
-  ['config'],
-  ['db', 'auth', 'storage'],
-  ['realtime'],
-  ['repositories'],
-  ['core'],
-  ['models'],
-  ['services'],
-  ['agents'],
-  ['jobs'],
-  ['schema'],
-  ['resolvers'],
-  ['server'],
-  ['app.ts'],
-  ['cli'],
-];
+/** The floors, bottom first, as `.dependency-cruiser.cjs` declares them (the one place they are written). */
+const FLOORS = (createRequire(import.meta.url)('../.dependency-cruiser.cjs') as { FLOORS: string[][] }).FLOORS;
 
 interface Cruise {
   modules: Array<{ source: string; dependencies: Array<{ resolved: string }> }>;
@@ -81,21 +66,23 @@ function components(graph: Map<string, string[]>): string[][] {
   return result.sort((a, b) => b.length - a.length);
 }
 
-/** The calls one message goes through, in order, found by the declaration of each name. */
-const MESSAGE_PATH = [
-  'function sendMessage',
-  'function routeMessage',
-  'function startRunsForMessage',
-  "'agents__run_turn'",
-  'async execute(',
-  'function beginRun',
-  'function runTurn',
-  'function buildPrompt',
-  'function readOrgSettings',
-  'function summarise',
-  'function attachmentsForMessages',
-  'function flushReply',
-  'function endRun',
+/**
+ * The calls one message goes through, caller first, each found by the declaration of its name
+ * (so the same list measures any layout of the files). The run's job goes through the queue.
+ */
+const MESSAGE_PATH: Array<[caller: string, callee: string]> = [
+  ['function sendMessage', 'function routeMessage'],
+  ['function sendMessage', 'function startRunsForMessage'],
+  ['function startRunsForMessage', "'agents__run_turn'"],
+  ["'agents__run_turn'", 'async execute('],
+  ['async execute(', 'function beginRun'],
+  ['async execute(', 'function runTurn'],
+  ['function runTurn', 'function buildPrompt'],
+  ['function buildPrompt', 'function readOrgSettings'],
+  ['function buildPrompt', 'function summarise'],
+  ['function buildPrompt', 'function attachmentsForMessages'],
+  ['class ReplyStream', 'function flushReply'],
+  ['async execute(', 'function endRun'],
 ];
 
 function declaringFile(files: string[], needle: string): string {
@@ -139,23 +126,26 @@ for (const edge of up) {
 for (const [key, n] of [...byFolders].sort((a, b) => b[1] - a[1])) console.log(`  ${key}: ${n}`);
 if (unknown.size) console.log(`folders without a floor: ${[...unknown].join(', ')}`);
 
-const path = MESSAGE_PATH.map((needle) => ({ needle, file: declaringFile(files, needle) }));
+const where = new Map<string, string>();
+for (const needle of MESSAGE_PATH.flat()) where.set(needle, declaringFile(files, needle));
 let hops = 0;
 let upHops = 0;
 let agentServiceHops = 0;
-console.log('one message, sendMessage to reply:');
-path.forEach((step, i) => {
-  const previous = path[i - 1];
+console.log('one message, sendMessage to reply (caller -> callee):');
+for (const [caller, callee] of MESSAGE_PATH) {
+  const from = where.get(caller)!;
+  const to = where.get(callee)!;
+  const queued = caller.includes('startRunsForMessage');
   let mark = '';
-  if (previous && top(previous.file) !== top(step.file)) {
+  if (top(from) !== top(to)) {
     hops++;
-    const callsUp = floorOf(step.file) > floorOf(previous.file);
-    if (callsUp) upHops++;
-    const pair = new Set([top(previous.file), top(step.file)]);
+    const pair = new Set([top(from), top(to)]);
     if (pair.has('agents') && pair.has('services')) agentServiceHops++;
-    mark = callsUp ? '  (hop, calls up)' : '  (hop)';
+    const callsUp = !queued && floorOf(to) > floorOf(from);
+    if (callsUp) upHops++;
+    mark = queued ? '  (hop, through the job queue)' : callsUp ? '  (hop, calls UP the floors)' : '  (hop, down)';
   }
-  console.log(`  ${step.needle.padEnd(32)} ${step.file}${mark}`);
-});
-const distinct = new Set(path.map((s) => s.file)).size;
-console.log(`message path: ${distinct} files, ${hops} hops between folders (${agentServiceHops} between agents and services), ${upHops} calling up the floors`);
+  console.log(`  ${from.replace('src/', '')} -> ${to.replace('src/', '')}: ${callee}${mark}`);
+}
+const distinct = new Set(where.values()).size;
+console.log(`message path: ${distinct} files, ${hops} calls between folders (${agentServiceHops} between agents and services), ${upHops} calling up the floors`);

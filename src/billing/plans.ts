@@ -1,6 +1,3 @@
-import type { Org } from '../repositories/orgs.ts';
-import type { AppServices } from '../core/context.ts';
-
 /** A limit of null means unlimited. */
 export interface PlanLimits {
   teammates: number | null;
@@ -40,6 +37,6 @@ export function planByKey(key: PlanKey): Plan {
  * The plan an organisation is on. Until billing is connected every organisation is on the
  * configured DEFAULT_PLAN (default: enterprise, i.e. no limits, for self-hosters).
  */
-export function planOf(services: AppServices, _org: Pick<Org, 'id'>): Plan {
+export function planOf(services: { config: { defaultPlan: PlanKey } }, _org: { id: string }): Plan {
   return planByKey(services.config.defaultPlan);
 }

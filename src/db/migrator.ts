@@ -4,7 +4,7 @@ import { migrations } from '../../db/migrations/index.ts';
 import { runMigrations as runWorkerMigrations } from 'graphile-worker';
 import type pg from 'pg';
 import type { Logger } from '../logger.ts';
-import { graphileLogger } from '../jobs/worker.ts';
+import { graphileLogger } from './graphile-logger.ts';
 
 export const migrationFolder = fileURLToPath(new URL('../../db/migrations', import.meta.url));
 

@@ -1,4 +1,5 @@
-import { Logger as GraphileLogger, parseCronItems, run, type Runner } from 'graphile-worker';
+import { parseCronItems, run, type Runner } from 'graphile-worker';
+import { graphileLogger } from '../db/graphile-logger.ts';
 import type pg from 'pg';
 import type { Logger } from '../logger.ts';
 import { toTaskList, type TaskDefinition } from './define-task.ts';
@@ -13,15 +14,6 @@ export interface WorkerOptions<Deps> {
   gracefulShutdownMs: number;
   /** Jobs fetched (and locked) per query and handed out locally; 1 or less fetches one at a time. */
   localQueueSize: number;
-}
-
-/** graphile-worker's logger interface, writing into our structured log. */
-export function graphileLogger(logger: Logger): GraphileLogger {
-  return new GraphileLogger((scope) => (level, message, meta) => {
-    const fields = { ...scope, ...meta };
-    const method = level === 'error' ? 'error' : level === 'warning' ? 'warn' : level === 'debug' ? 'debug' : 'info';
-    logger[method](fields, message);
-  });
 }
 
 /**

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { AuthoredMessage } from '../repositories/messages.ts';
 import type { Teammate } from '../repositories/teammates.ts';
 import { recordModelCall } from '../repositories/usage.ts';
-import type { AppServices } from '../core/context.ts';
+import type { ModelServices } from './model-services.ts';
 import { modelFor } from './providers/create-provider.ts';
 import { collectText } from './providers/collect.ts';
 
@@ -102,7 +102,7 @@ const routeAnswer = z.object({ teammate: z.string(), reason: z.string().optional
  * roster — falls back to the deterministic choice. Never everyone.
  */
 export async function routeMessage(
-  services: AppServices,
+  services: Pick<ModelServices, 'agents' | 'config' | 'db' | 'logger'>,
   input: { orgId: string; body: string; candidates: Candidate[]; recent: AuthoredMessage[]; leadId: string | null },
 ): Promise<Route> {
   const { candidates, recent } = input;

@@ -1,6 +1,6 @@
 import type { AuthoredMessage } from '../repositories/messages.ts';
 import { recordModelCall } from '../repositories/usage.ts';
-import type { AppServices } from '../core/context.ts';
+import type { ModelServices } from './model-services.ts';
 import { collectText } from './providers/collect.ts';
 import type { ModelProvider } from './providers/types.ts';
 
@@ -25,7 +25,7 @@ function extractiveSummary(previous: string | null, messages: readonly AuthoredM
  * the offline model keeps each message's first sentence.
  */
 export async function summarise(
-  services: AppServices,
+  services: Pick<ModelServices, 'db'>,
   provider: ModelProvider,
   input: {
     model: string;

@@ -1,6 +1,8 @@
 import type { Transaction } from 'kysely';
 import type { DB } from '../db/schema.ts';
-import type { AppServices } from '../core/context.ts';
+import type { Database } from '../db/database.ts';
+import type { Logger } from '../logger.ts';
+import type { EventBus } from './event-bus.ts';
 import type { BusEvent } from './events.ts';
 
 export type Emit = (event: BusEvent) => Promise<void>;
@@ -11,7 +13,7 @@ export type Emit = (event: BusEvent) => Promise<void>;
  * commit with a transport that cannot join the transaction.
  */
 export async function transactionWithEvents<T>(
-  services: Pick<AppServices, 'db' | 'bus' | 'logger'>,
+  services: { db: Database; bus: EventBus; logger: Logger },
   fn: (trx: Transaction<DB>, emit: Emit) => Promise<T>,
 ): Promise<T> {
   let afterCommit: BusEvent[] = [];

@@ -1,6 +1,6 @@
 import { loadCatalog } from '../catalog/load-catalog.ts';
 import type { Category } from '../catalog/manifest.ts';
-import type { Seeder } from './seed.ts';
+import type { Seeder } from '../core/seeder.ts';
 import { listCatalog, upsertCatalogEntry, type CatalogEntry } from '../repositories/catalog.ts';
 import { hiredCatalogKeys, syncCatalogPersona } from '../repositories/teammates.ts';
 import type { AppServices } from '../core/context.ts';

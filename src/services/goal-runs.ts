@@ -1,4 +1,4 @@
-import { planSchema, type Plan } from '../agents/goals/planner.ts';
+import { planSchema, type Plan } from '../models/plan.ts';
 import type { AppServices } from '../core/context.ts';
 import type { Executor } from '../db/database.ts';
 import { advanceJobKey } from '../repositories/jobs.ts';

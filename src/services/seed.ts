@@ -1,11 +1,6 @@
 import type { AppServices } from '../core/context.ts';
+import type { Seeder } from '../core/seeder.ts';
 import { catalogSeeder } from './catalog.ts';
-
-/** A step that loads bundled reference data; must be idempotent (it runs at every start). */
-export interface Seeder {
-  name: string;
-  run(services: AppServices): Promise<{ changed: number }>;
-}
 
 /** Reference data loaded by `tmates seed` and at start: each domain registers its seeder here. */
 export const seeders: readonly Seeder[] = [catalogSeeder];
