@@ -1,4 +1,5 @@
 import type { Manifest } from '../catalog/manifest.ts';
+import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 
 export interface CatalogEntry {
@@ -35,4 +36,14 @@ export async function upsertCatalogEntry(db: Executor, manifest: Manifest, check
     )
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/** The catalog teammates every new organisation starts with (`"starter": true` in their manifest). */
+export async function listStarterEntries(db: Executor): Promise<Array<Pick<CatalogEntry, 'key' | 'manifest'>>> {
+  const rows = await db
+    .selectFrom('catalog_teammates')
+    .select(['key', 'manifest'])
+    .where(sql<boolean>`(manifest->>'starter')::boolean`)
+    .execute();
+  return rows.map((r) => ({ key: r.key, manifest: r.manifest as unknown as Manifest }));
 }

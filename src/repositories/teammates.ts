@@ -236,3 +236,8 @@ export async function hiredTeammatesInThread(db: Executor, threadId: string): Pr
     .execute();
   return rows.map(toTeammate);
 }
+
+/** Ids of the teammates hired in an organisation, in no particular order. */
+export async function hiredTeammateIds(db: Executor, orgId: string): Promise<Array<{ id: string }>> {
+  return db.selectFrom('teammates').select('id').where('org_id', '=', orgId).where('status', '=', 'hired').execute();
+}

@@ -357,3 +357,14 @@ export function isMemberOfThread(userId: string, threadColumn: 'runs.thread_id' 
 export async function deleteThreadRow(db: Executor, threadId: string): Promise<void> {
   await db.deleteFrom('threads').where('id', '=', threadId).execute();
 }
+
+/** The people of a thread other than `userId` (for @mentions), in no particular order. */
+export function otherPeopleInThread(db: Executor, threadId: string, userId: string): Promise<Array<{ id: string; displayName: string }>> {
+  return db
+    .selectFrom('thread_members')
+    .innerJoin('users', 'users.id', 'thread_members.user_id')
+    .select(['users.id', 'users.display_name as displayName'])
+    .where('thread_members.thread_id', '=', threadId)
+    .where('users.id', '!=', userId)
+    .execute();
+}

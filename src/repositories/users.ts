@@ -124,3 +124,9 @@ export async function saveUserSettings(db: Executor, userId: string, settings: R
     .onConflict((oc) => oc.column('user_id').doUpdateSet({ settings: JSON.stringify(settings) }))
     .execute();
 }
+
+/** Locks a user's row (FOR NO KEY UPDATE) and returns the identity-provider id it is linked to, if any. */
+export async function lockExternalId(db: Executor, userId: string): Promise<string | null> {
+  const row = await db.selectFrom('users').select('external_id').where('id', '=', userId).forNoKeyUpdate().executeTakeFirstOrThrow();
+  return row.external_id;
+}

@@ -11,6 +11,7 @@ import {
   findUserByExternalId,
   insertUser,
   linkExternalId,
+  lockExternalId,
   type User,
 } from '../repositories/users.ts';
 import type { AppServices } from '../core/context.ts';
@@ -114,13 +115,8 @@ export async function ensureSupabaseUser(services: AppServices, identity: Supaba
   const byEmail = await findCredentialsByEmail(db, email);
   if (byEmail && !byEmail.passwordHash) {
     const linked = await db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom('users')
-        .select('external_id')
-        .where('id', '=', byEmail.user.id)
-        .forNoKeyUpdate()
-        .executeTakeFirstOrThrow();
-      if (row.external_id && row.external_id !== identity.subject) return false;
+      const externalId = await lockExternalId(trx, byEmail.user.id);
+      if (externalId && externalId !== identity.subject) return false;
       await linkExternalId(trx, byEmail.user.id, identity.subject);
       return true;
     });

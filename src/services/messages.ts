@@ -8,7 +8,7 @@ import { appendMessage, findByClientMessageId, listAuthoredMessages, type Messag
 import { runsTriggeredBy } from '../repositories/run-lists.ts';
 import type { Run } from '../repositories/runs.ts';
 import { findTeammatesInOrg, hiredTeammatesInThread } from '../repositories/teammates.ts';
-import type { Thread } from '../repositories/threads.ts';
+import { otherPeopleInThread, type Thread } from '../repositories/threads.ts';
 import type { AppServices } from '../core/context.ts';
 import { ConflictError } from './errors.ts';
 import { stopThreadWork } from './goals.ts';
@@ -27,16 +27,6 @@ const sendMessageSchema = z.object({
   clientMessageId: z.string().trim().min(1).max(100, 'must be at most 100 characters').nullish(),
   fileIds: z.array(z.string()).max(20, 'at most 20 files').default([]),
 });
-
-function otherPeople(trx: Executor, threadId: string, userId: string) {
-  return trx
-    .selectFrom('thread_members')
-    .innerJoin('users', 'users.id', 'thread_members.user_id')
-    .select(['users.id', 'users.display_name as displayName'])
-    .where('thread_members.thread_id', '=', threadId)
-    .where('users.id', '!=', userId)
-    .execute();
-}
 
 /** Finds @mentions of people in the thread: "@Ada" or "@Ada Lovelace" (case-insensitive). */
 function mentionedUsers(body: string, people: Array<{ id: string; displayName: string }>): string[] {
@@ -125,7 +115,7 @@ export async function sendMessage(
       metadata: route ? { routedBy: route.via } : { command: 'stop' },
     });
     await attachFilesToMessage(trx, locked.orgId, message.id, values.fileIds);
-    const mentions = values.body.includes('@') ? mentionedUsers(values.body, await otherPeople(trx, locked.id, viewer.user.id)) : [];
+    const mentions = values.body.includes('@') ? mentionedUsers(values.body, await otherPeopleInThread(trx, locked.id, viewer.user.id)) : [];
     await emit({ ...messageEvent(message, true), mentions });
     if (!route) {
       await stopTeammates(services, trx, emit, locked);

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Manifest } from '../catalog/manifest.ts';
 import { CATEGORIES } from '../catalog/manifest.ts';
@@ -7,7 +6,7 @@ import { BASE_TOOLS, TOOL_NAMES } from '../catalog/tool-names.ts';
 import { planOf } from '../billing/plans.ts';
 import type { Config } from '../config/config.ts';
 import type { Executor } from '../db/database.ts';
-import { findCatalogEntry } from '../repositories/catalog.ts';
+import { findCatalogEntry, listStarterEntries } from '../repositories/catalog.ts';
 import { insertMemories, memoriesOfTeammates } from '../repositories/memories.ts';
 import { lockOrg } from '../repositories/orgs.ts';
 import {
@@ -116,16 +115,12 @@ export async function hireTeammate(services: AppServices, viewer: Viewer, input:
 
 /** Hires the catalog's starter teammates into a brand-new organisation (onboarding). */
 export async function hireStarterTeammates(trx: Executor, orgId: string, userId: string): Promise<Teammate[]> {
-  const starters = await trx
-    .selectFrom('catalog_teammates')
-    .select(['key', 'manifest'])
-    .where(sql<boolean>`(manifest->>'starter')::boolean`)
-    .execute();
+  const starters = await listStarterEntries(trx);
   const hired: Teammate[] = [];
   for (const starter of starters) {
     hired.push(
       await insertTeammate(trx, {
-        ...personaFromManifest(starter.manifest as unknown as Manifest),
+        ...personaFromManifest(starter.manifest),
         orgId,
         key: starter.key,
         catalogKey: starter.key,

@@ -6,7 +6,7 @@ import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
 import { appendMessage } from '../repositories/messages.ts';
 import { postSystemMessage } from './system-messages.ts';
 import { listMembersOfOrgs } from '../repositories/orgs.ts';
-import { findTeammatesInOrg, type Teammate } from '../repositories/teammates.ts';
+import { findTeammatesInOrg, hiredTeammateIds, type Teammate } from '../repositories/teammates.ts';
 import {
   addThreadMembers,
   advanceReadPosition,
@@ -54,12 +54,7 @@ export async function ensureDefaultThread(trx: Executor, orgId: string, createdB
   const thread = created ?? (await findDefaultThread(trx, orgId))!;
   if (created) {
     const members = (await listMembersOfOrgs(trx, [orgId])).get(orgId) ?? [];
-    const teammates = await trx
-      .selectFrom('teammates')
-      .select('id')
-      .where('org_id', '=', orgId)
-      .where('status', '=', 'hired')
-      .execute();
+    const teammates = await hiredTeammateIds(trx, orgId);
     await addThreadMembers(trx, thread.id, { userIds: members.map((m) => m.userId), teammateIds: teammates.map((t) => t.id) });
     if (teammates[0]) await updateThreadRow(trx, thread.id, { leadTeammateId: teammates[0].id });
   }
