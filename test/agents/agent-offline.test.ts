@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makePdf, uploadMultipart, waitFor } from './helpers/files.ts';
-import { signUpUser } from './helpers/accounts.ts';
-import { directThreadOf, gqlOk, send, waitForRun } from './helpers/agents.ts';
-import { type TestServer, useTestServer } from './helpers/server.ts';
+import { makePdf, uploadMultipart, waitFor } from '../helpers/files.ts';
+import { signUpUser } from '../helpers/accounts.ts';
+import { directThreadOf, gqlOk, send, waitForRun } from '../helpers/agents.ts';
+import { type TestServer, useTestServer } from '../helpers/server.ts';
 
 /** No model configured: every turn goes through the built-in offline model, tools included. */
 let server: TestServer;

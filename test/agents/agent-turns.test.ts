@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signUpUser } from './helpers/accounts.ts';
+import { signUpUser } from '../helpers/accounts.ts';
 import {
   directThreadOf,
   finalReplyOf,
@@ -12,11 +12,11 @@ import {
   useServerWithFakeModel,
   waitForRun,
   watchThread,
-} from './helpers/agents.ts';
-import type { FakeOpenAI } from './helpers/fake-openai.ts';
-import type { TestServer } from './helpers/server.ts';
-import { poll } from './helpers/subscriptions.ts';
-import { makePng, uploadMultipart, waitFor } from './helpers/files.ts';
+} from '../helpers/agents.ts';
+import type { FakeOpenAI } from '../helpers/fake-openai.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { poll } from '../helpers/subscriptions.ts';
+import { makePng, uploadMultipart, waitFor } from '../helpers/files.ts';
 
 const model = useServerWithFakeModel({ MODEL_MAX_RETRIES: '2' });
 let fake: FakeOpenAI;

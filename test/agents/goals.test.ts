@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signUpUser, type TestUser } from './helpers/accounts.ts';
-import { gqlOk, send, useServerWithFakeModel, waitForRun } from './helpers/agents.ts';
-import type { FakeOpenAI, Script } from './helpers/fake-openai.ts';
-import type { TestServer } from './helpers/server.ts';
-import { collect, poll } from './helpers/subscriptions.ts';
+import { signUpUser, type TestUser } from '../helpers/accounts.ts';
+import { gqlOk, send, useServerWithFakeModel, waitForRun } from '../helpers/agents.ts';
+import type { FakeOpenAI, Script } from '../helpers/fake-openai.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { collect, poll } from '../helpers/subscriptions.ts';
 
 const model = useServerWithFakeModel({ MODEL_MAX_RETRIES: '0' });
 let fake: FakeOpenAI;

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OfflineProvider } from '../src/models/providers/offline-provider.ts';
-import { OpenAIProvider } from '../src/models/providers/openai-provider.ts';
-import { createProvider, modelFor } from '../src/models/providers/create-provider.ts';
-import { parseConfig } from '../src/config/config.ts';
-import { ProviderError, type CompletionRequest, type StreamEvent } from '../src/models/providers/types.ts';
-import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.ts';
-import { poll } from './helpers/subscriptions.ts';
+import { OfflineProvider } from '../../src/models/providers/offline-provider.ts';
+import { OpenAIProvider } from '../../src/models/providers/openai-provider.ts';
+import { createProvider, modelFor } from '../../src/models/providers/create-provider.ts';
+import { parseConfig } from '../../src/config/config.ts';
+import { ProviderError, type CompletionRequest, type StreamEvent } from '../../src/models/providers/types.ts';
+import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.ts';
+import { poll } from '../helpers/subscriptions.ts';
 
 let fake: FakeOpenAI;
 beforeAll(async () => {

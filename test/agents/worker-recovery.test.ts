@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUpUser } from './helpers/accounts.ts';
-import { directThreadOf, finalReplyOf, gqlOk, send, until, waitForRun, watchThread } from './helpers/agents.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { startFakeOpenAI, type FakeOpenAI } from './helpers/fake-openai.ts';
-import { spawnTmates, type RunningProcess } from './helpers/process.ts';
-import { startTestServer, TEST_SECRET, type TestServer } from './helpers/server.ts';
-import { poll } from './helpers/subscriptions.ts';
+import { signUpUser } from '../helpers/accounts.ts';
+import { directThreadOf, finalReplyOf, gqlOk, send, until, waitForRun, watchThread } from '../helpers/agents.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.ts';
+import { spawnTmates, type RunningProcess } from '../helpers/process.ts';
+import { startTestServer, TEST_SECRET, type TestServer } from '../helpers/server.ts';
+import { poll } from '../helpers/subscriptions.ts';
 
 /**
  * A worker process killed mid-turn (SIGKILL: no cleanup at all) and another started: the run is

@@ -3,8 +3,8 @@ import { sql } from 'kysely';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
-import { signUpUser } from './helpers/accounts.ts';
-import { TEST_SECRET, wsExecute, type TestServer, useTestServer } from './helpers/server.ts';
+import { signUpUser } from '../helpers/accounts.ts';
+import { TEST_SECRET, wsExecute, type TestServer, useTestServer } from '../helpers/server.ts';
 
 let server: TestServer;
 useTestServer({ env: { TOKEN_TTL_SECONDS: '3600' } }, (s) => (server = s));

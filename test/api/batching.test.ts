@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { signUpUser, type TestUser } from './helpers/accounts.ts';
-import { queryCounter, type TestServer, useTestServer } from './helpers/server.ts';
+import { signUpUser, type TestUser } from '../helpers/accounts.ts';
+import { queryCounter, type TestServer, useTestServer } from '../helpers/server.ts';
 
 /** Lists resolve their edges in batches: the number of SQL queries does not grow with the list. */
 let server: TestServer;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { signUpUser, type TestUser } from './helpers/accounts.ts';
-import { type TestServer, useTestServer } from './helpers/server.ts';
+import { signUpUser, type TestUser } from '../helpers/accounts.ts';
+import { type TestServer, useTestServer } from '../helpers/server.ts';
 
 let server: TestServer;
 useTestServer({}, (s) => (server = s));

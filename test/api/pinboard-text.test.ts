@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { excerptOf, firstFreeSlug, markdownToPlainText, slugify } from '../src/services/pinboard-text.ts';
+import { excerptOf, firstFreeSlug, markdownToPlainText, slugify } from '../../src/services/pinboard-text.ts';
 
 describe('slugify', () => {
   it.each([

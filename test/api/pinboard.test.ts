@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { pinboardPostTool, pinboardSearchTool } from '../src/agents/tools/pinboard-tools.ts';
-import { ToolError } from '../src/agents/tools/types.ts';
-import { signUpUser, type TestUser } from './helpers/accounts.ts';
-import { queryCounter, type TestServer, useTestServer } from './helpers/server.ts';
-import { collect, poll, type Collected } from './helpers/subscriptions.ts';
-import { toolContextFor } from './helpers/tool-context.ts';
+import { pinboardPostTool, pinboardSearchTool } from '../../src/agents/tools/pinboard-tools.ts';
+import { ToolError } from '../../src/agents/tools/types.ts';
+import { signUpUser, type TestUser } from '../helpers/accounts.ts';
+import { queryCounter, type TestServer, useTestServer } from '../helpers/server.ts';
+import { collect, poll, type Collected } from '../helpers/subscriptions.ts';
+import { toolContextFor } from '../helpers/tool-context.ts';
 
 let server: TestServer;
 const counter = queryCounter();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { signUpUser } from './helpers/accounts.ts';
-import { type TestServer, useTestServer } from './helpers/server.ts';
+import { signUpUser } from '../helpers/accounts.ts';
+import { type TestServer, useTestServer } from '../helpers/server.ts';
 
 /** Plan caps, enforced atomically with the write they guard (here the free plan: 15 teammates, 1 member). */
 let server: TestServer;
@@ -63,8 +63,8 @@ describe('member cap', () => {
 
 describe('teammate cap under a burst of parallel transactions', () => {
   it('holds when twenty transactions start at the same instant', async () => {
-    const { authenticate } = await import('../src/services/viewer.ts');
-    const { createTeammate } = await import('../src/services/teammates.ts');
+    const { authenticate } = await import('../../src/services/viewer.ts');
+    const { createTeammate } = await import('../../src/services/teammates.ts');
     const owner = await signUpUser(server, 'Burst');
     const viewer = (await authenticate(server.app.services, { token: owner.token }))!;
     for (let i = 0; i < 12; i += 1) await createTeammate(server.app.services, viewer, { name: `Seq ${i}`, role: 'r', personality: 'p', instructions: 'i' });

@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { buildSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { printSchemaSdl, schema } from '../src/server/schema.ts';
+import { printSchemaSdl, schema } from '../../src/server/schema.ts';
 
 describe('schema.graphql', () => {
   it('is the printed Pothos schema (run `npm run schema:print` when this fails)', () => {
-    const committed = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');
+    const committed = readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8');
     expect(committed).toBe(printSchemaSdl(schema));
   });
 
   it('is valid SDL on its own, for codegen and clients', () => {
-    const committed = readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8');
+    const committed = readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8');
     expect(() => buildSchema(committed)).not.toThrow();
   });
 

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { signUpUser } from './helpers/accounts.ts';
-import { wsExecute, type TestServer, useTestServer } from './helpers/server.ts';
-import { poll } from './helpers/subscriptions.ts';
+import { signUpUser } from '../helpers/accounts.ts';
+import { wsExecute, type TestServer, useTestServer } from '../helpers/server.ts';
+import { poll } from '../helpers/subscriptions.ts';
 
 let server: TestServer;
 useTestServer({ worker: true }, (s) => (server = s));

@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { startTestServer, wsExecute, type TestServer } from './helpers/server.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { startTestServer, wsExecute, type TestServer } from '../helpers/server.ts';
 
 /**
  * Supabase access tokens verified against a JWKS served over real HTTP by a local stand-in for the

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUpUser, type TestUser } from './helpers/accounts.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { queryCounter, startTestServer, type TestServer } from './helpers/server.ts';
+import { signUpUser, type TestUser } from '../helpers/accounts.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { queryCounter, startTestServer, type TestServer } from '../helpers/server.ts';
 
 let db: TestDatabase;
 let server: TestServer; // no plan limits (the self-hosted default)

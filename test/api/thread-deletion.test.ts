@@ -1,11 +1,11 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signUpUser, type TestUser } from './helpers/accounts.ts';
-import { directThreadOf, gqlOk, send, useServerWithFakeModel, waitForRun, watchThread } from './helpers/agents.ts';
-import type { FakeOpenAI } from './helpers/fake-openai.ts';
-import type { TestServer } from './helpers/server.ts';
-import { collect, poll } from './helpers/subscriptions.ts';
+import { signUpUser, type TestUser } from '../helpers/accounts.ts';
+import { directThreadOf, gqlOk, send, useServerWithFakeModel, waitForRun, watchThread } from '../helpers/agents.ts';
+import type { FakeOpenAI } from '../helpers/fake-openai.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { collect, poll } from '../helpers/subscriptions.ts';
 
 const model = useServerWithFakeModel();
 let fake: FakeOpenAI;

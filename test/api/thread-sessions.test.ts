@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signUpUser } from './helpers/accounts.ts';
-import { directThreadOf, gqlOk, runOf, send, useServerWithFakeModel, waitForRun } from './helpers/agents.ts';
-import type { FakeOpenAI } from './helpers/fake-openai.ts';
-import type { TestServer } from './helpers/server.ts';
-import { poll } from './helpers/subscriptions.ts';
+import { signUpUser } from '../helpers/accounts.ts';
+import { directThreadOf, gqlOk, runOf, send, useServerWithFakeModel, waitForRun } from '../helpers/agents.ts';
+import type { FakeOpenAI } from '../helpers/fake-openai.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { poll } from '../helpers/subscriptions.ts';
 
 const model = useServerWithFakeModel();
 let fake: FakeOpenAI;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it } from 'vitest';
-import { signUpUser, type TestUser } from './helpers/accounts.ts';
-import { type TestServer, useTestServer } from './helpers/server.ts';
+import { signUpUser, type TestUser } from '../helpers/accounts.ts';
+import { type TestServer, useTestServer } from '../helpers/server.ts';
 
 let server: TestServer;
 useTestServer({}, (s) => (server = s));

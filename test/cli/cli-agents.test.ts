@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { signUpUser } from './helpers/accounts.ts';
-import { gqlOk } from './helpers/agents.ts';
-import { spawnTmates } from './helpers/process.ts';
-import { TEST_SECRET, type TestServer, useTestServer } from './helpers/server.ts';
+import { signUpUser } from '../helpers/accounts.ts';
+import { gqlOk } from '../helpers/agents.ts';
+import { spawnTmates } from '../helpers/process.ts';
+import { TEST_SECRET, type TestServer, useTestServer } from '../helpers/server.ts';
 
 let server: TestServer;
 useTestServer({ worker: true }, (s) => (server = s));

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnTmates } from './helpers/process.ts';
-import { wsExecute } from './helpers/server.ts';
+import { spawnTmates } from '../helpers/process.ts';
+import { wsExecute } from '../helpers/server.ts';
 
 const homes: string[] = [];
 function tempHome(): string {
@@ -121,7 +121,7 @@ describe('tmates CLI', () => {
   });
 
   it('`migrate` applies migrations to DATABASE_URL and exits', async () => {
-    const { createTestDatabase } = await import('./helpers/database.ts');
+    const { createTestDatabase } = await import('../helpers/database.ts');
     const db = await createTestDatabase({ empty: true });
     try {
       const proc = spawnTmates(['migrate'], { DATABASE_URL: db.url });

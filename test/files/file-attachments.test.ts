@@ -4,16 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileTool, searchFilesTool } from '../src/agents/tools/file-tools.ts';
-import { toolDefinition, ToolError, type ToolContext } from '../src/agents/tools/types.ts';
-import { findTeammateByCatalogKey } from '../src/repositories/teammates.ts';
-import { findThreadsOfMember } from '../src/repositories/threads.ts';
-import { NotFoundError } from '../src/services/errors.ts';
-import { saveGeneratedFile } from '../src/services/files.ts';
-import { attachFilesToMessage, attachmentsForMessages } from '../src/services/message-files.ts';
-import { signUpUser, type TestUser } from './helpers/accounts.ts';
-import { makeElf, makePdf, makePng, uploadMultipart, waitFor, type Data } from './helpers/files.ts';
-import { queryCounter, type TestServer, useTestServer } from './helpers/server.ts';
+import { readFileTool, searchFilesTool } from '../../src/agents/tools/file-tools.ts';
+import { toolDefinition, ToolError, type ToolContext } from '../../src/agents/tools/types.ts';
+import { findTeammateByCatalogKey } from '../../src/repositories/teammates.ts';
+import { findThreadsOfMember } from '../../src/repositories/threads.ts';
+import { NotFoundError } from '../../src/services/errors.ts';
+import { saveGeneratedFile } from '../../src/services/files.ts';
+import { attachFilesToMessage, attachmentsForMessages } from '../../src/services/message-files.ts';
+import { signUpUser, type TestUser } from '../helpers/accounts.ts';
+import { makeElf, makePdf, makePng, uploadMultipart, waitFor, type Data } from '../helpers/files.ts';
+import { queryCounter, type TestServer, useTestServer } from '../helpers/server.ts';
 
 /**
  * Files as teammates and messages see them: attachments on messages (GraphQL and the prompt

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { inspectBytes, isAllowedType } from '../src/services/file-content.ts';
-import { MAX_FILE_NAME_LENGTH, sanitizeFileName } from '../src/services/file-names.ts';
-import { UrlSigner } from '../src/storage/signed-urls.ts';
-import { contentDisposition } from '../src/storage/types.ts';
-import { makeElf, makePdf, makePng } from './helpers/files.ts';
+import { inspectBytes, isAllowedType } from '../../src/services/file-content.ts';
+import { MAX_FILE_NAME_LENGTH, sanitizeFileName } from '../../src/services/file-names.ts';
+import { UrlSigner } from '../../src/storage/signed-urls.ts';
+import { contentDisposition } from '../../src/storage/types.ts';
+import { makeElf, makePdf, makePng } from '../helpers/files.ts';
 
 /** The pure checks behind uploads: names, types from bytes, signatures. */
 describe('sanitizeFileName', () => {

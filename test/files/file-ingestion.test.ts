@@ -4,13 +4,13 @@ import path from 'node:path';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFileById } from '../src/repositories/files.ts';
-import { ingestFile } from '../src/services/file-ingestion.ts';
-import { htmlToText, parseDelimited } from '../src/services/file-text.ts';
-import { signUpUser, type TestUser } from './helpers/accounts.ts';
-import { makePdf, makePng, uploadMultipart, waitFor, type Data } from './helpers/files.ts';
-import { type TestServer, useTestServer } from './helpers/server.ts';
-import { collect, poll } from './helpers/subscriptions.ts';
+import { findFileById } from '../../src/repositories/files.ts';
+import { ingestFile } from '../../src/services/file-ingestion.ts';
+import { htmlToText, parseDelimited } from '../../src/services/file-text.ts';
+import { signUpUser, type TestUser } from '../helpers/accounts.ts';
+import { makePdf, makePng, uploadMultipart, waitFor, type Data } from '../helpers/files.ts';
+import { type TestServer, useTestServer } from '../helpers/server.ts';
+import { collect, poll } from '../helpers/subscriptions.ts';
 
 /** The ingestion job, run by a real worker: text extraction, READY/FAILED, and search over it. */
 const home = mkdtempSync(path.join(os.tmpdir(), 'tmates-ingest-'));

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { signUpUser, type TestUser } from './helpers/accounts.ts';
-import { FILE_FIELDS, filesUnder, makeElf, makePng, waitFor, type Data } from './helpers/files.ts';
-import { type TestServer, useTestServer } from './helpers/server.ts';
+import { signUpUser, type TestUser } from '../helpers/accounts.ts';
+import { FILE_FIELDS, filesUnder, makeElf, makePng, waitFor, type Data } from '../helpers/files.ts';
+import { type TestServer, useTestServer } from '../helpers/server.ts';
 
 /** Direct uploads with the local backend: the API signs a PUT URL and receives the bytes itself. */
 const home = mkdtempSync(path.join(os.tmpdir(), 'tmates-direct-'));

@@ -6,9 +6,9 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUpUser, type TestUser } from './helpers/accounts.ts';
-import { FILE_FIELDS, makeElf, makePdf, makePng, uploadMultipart, waitFor, type Data } from './helpers/files.ts';
-import { type TestServer, useTestServer } from './helpers/server.ts';
+import { signUpUser, type TestUser } from '../helpers/accounts.ts';
+import { FILE_FIELDS, makeElf, makePdf, makePng, uploadMultipart, waitFor, type Data } from '../helpers/files.ts';
+import { type TestServer, useTestServer } from '../helpers/server.ts';
 
 /**
  * The S3 backend against s3rver (a real S3 wire-protocol server, in this process, on a random

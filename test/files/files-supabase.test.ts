@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUpUser, type TestUser } from './helpers/accounts.ts';
-import { makeElf, makePdf, makePng, uploadMultipart, waitFor, type Data } from './helpers/files.ts';
-import { type TestServer, useTestServer } from './helpers/server.ts';
-import { startSupabaseStorageStub, type SupabaseStorageStub } from './helpers/supabase-storage-stub.ts';
+import { signUpUser, type TestUser } from '../helpers/accounts.ts';
+import { makeElf, makePdf, makePng, uploadMultipart, waitFor, type Data } from '../helpers/files.ts';
+import { type TestServer, useTestServer } from '../helpers/server.ts';
+import { startSupabaseStorageStub, type SupabaseStorageStub } from '../helpers/supabase-storage-stub.ts';
 
 /**
  * The Supabase Storage backend through supabase-js, against a local stand-in of the Storage HTTP

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UrlSigner } from '../src/storage/signed-urls.ts';
-import { signUpUser, type TestUser } from './helpers/accounts.ts';
-import { filesUnder, makeElf, makePng, uploadMultipart, type Data } from './helpers/files.ts';
-import { TEST_SECRET, type TestServer, useTestServer } from './helpers/server.ts';
+import { UrlSigner } from '../../src/storage/signed-urls.ts';
+import { signUpUser, type TestUser } from '../helpers/accounts.ts';
+import { filesUnder, makeElf, makePng, uploadMultipart, type Data } from '../helpers/files.ts';
+import { TEST_SECRET, type TestServer, useTestServer } from '../helpers/server.ts';
 
 /** Uploads, downloads and refusals through the real API, with the local backend under TMATES_HOME. */
 const home = mkdtempSync(path.join(os.tmpdir(), 'tmates-files-'));

@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineTask } from '../src/jobs/define-task.ts';
-import { addJob, InvalidJobPayloadError } from '../src/repositories/jobs.ts';
-import type { AppServices } from '../src/core/context.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import { defineTask } from '../../src/jobs/define-task.ts';
+import { addJob, InvalidJobPayloadError } from '../../src/repositories/jobs.ts';
+import type { AppServices } from '../../src/core/context.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const seen: Array<{ note: string; attempt: number }> = [];
 let failOnce = true;

@@ -4,14 +4,14 @@ import path from 'node:path';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addJob } from '../src/repositories/jobs.ts';
-import { tickSchedulesTask } from '../src/jobs/tasks/schedules__tick.ts';
-import { fireDueSchedules } from '../src/services/schedules.ts';
-import { signUpUser, type TestUser } from './helpers/accounts.ts';
-import { gqlOk } from './helpers/agents.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
-import { collect, poll } from './helpers/subscriptions.ts';
+import { addJob } from '../../src/repositories/jobs.ts';
+import { tickSchedulesTask } from '../../src/jobs/tasks/schedules__tick.ts';
+import { fireDueSchedules } from '../../src/services/schedules.ts';
+import { signUpUser, type TestUser } from '../helpers/accounts.ts';
+import { gqlOk } from '../helpers/agents.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { collect, poll } from '../helpers/subscriptions.ts';
 
 /** Two processes with workers on one database (the offline model answers), and a clock we move by hand. */
 let db: TestDatabase;

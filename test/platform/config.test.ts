@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../src/config/config.ts';
+import { ConfigError, parseConfig } from '../../src/config/config.ts';
 
 function errorOf(env: Record<string, string>): ConfigError {
   try {
@@ -87,10 +87,10 @@ describe('configuration', () => {
 describe('.env.example', () => {
   it('documents every variable the configuration reads', async () => {
     const { readFileSync } = await import('node:fs');
-    const source = readFileSync(new URL('../src/config/config.ts', import.meta.url), 'utf8');
+    const source = readFileSync(new URL('../../src/config/config.ts', import.meta.url), 'utf8');
     const variables = [...source.matchAll(/^ {4}([A-Z][A-Z0-9_]+): /gm)].map((m) => m[1]!);
     expect(variables.length).toBeGreaterThan(30);
-    const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+    const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
     expect(variables.filter((v) => !new RegExp(`^# ${v}=`, 'm').test(example))).toEqual([]);
   });
 });

@@ -1,10 +1,10 @@
 import { CompiledQuery, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, createPool, NOTIFY_AT_COMMIT, type Database } from '../src/db/database.ts';
-import { createLogger } from '../src/logger.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { poll } from './helpers/subscriptions.ts';
+import { createDatabase, createPool, NOTIFY_AT_COMMIT, type Database } from '../../src/db/database.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { poll } from '../helpers/subscriptions.ts';
 
 let testDb: TestDatabase;
 beforeAll(async () => {

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startEmbeddedPostgres } from '../src/db/embedded-postgres.ts';
-import { createLogger } from '../src/logger.ts';
+import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.ts';
+import { createLogger } from '../../src/logger.ts';
 
 const isRoot = process.getuid?.() === 0;
 const cleanup: string[] = [];

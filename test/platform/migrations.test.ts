@@ -4,12 +4,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrations } from '../db/migrations/index.ts';
-import { kyselyCodegenArgs } from '../src/db/codegen-args.ts';
-import { createDatabase, createPool } from '../src/db/database.ts';
-import { migrateToLatest, migrationFolder, pendingMigrations } from '../src/db/migrator.ts';
-import { createLogger } from '../src/logger.ts';
-import { createTestDatabase, templateDatabaseUrl, type TestDatabase } from './helpers/database.ts';
+import { migrations } from '../../db/migrations/index.ts';
+import { kyselyCodegenArgs } from '../../src/db/codegen-args.ts';
+import { createDatabase, createPool } from '../../src/db/database.ts';
+import { migrateToLatest, migrationFolder, pendingMigrations } from '../../src/db/migrator.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createTestDatabase, templateDatabaseUrl, type TestDatabase } from '../helpers/database.ts';
 
 const logger = createLogger('silent');
 const toDrop: TestDatabase[] = [];

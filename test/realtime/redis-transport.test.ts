@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe, it, expect, afterAll } from 'vitest';
-import { createLogger } from '../src/logger.ts';
-import { RedisTransport } from '../src/realtime/redis-transport.ts';
-import { signUpUser } from './helpers/accounts.ts';
-import { createTestDatabase } from './helpers/database.ts';
-import { startTestServer } from './helpers/server.ts';
-import { collect, poll } from './helpers/subscriptions.ts';
+import { createLogger } from '../../src/logger.ts';
+import { RedisTransport } from '../../src/realtime/redis-transport.ts';
+import { signUpUser } from '../helpers/accounts.ts';
+import { createTestDatabase } from '../helpers/database.ts';
+import { startTestServer } from '../helpers/server.ts';
+import { collect, poll } from '../helpers/subscriptions.ts';
 
 /** The optional Redis transport, against a real Redis (skipped when none is reachable). */
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SUBSCRIPTION_LOADER_TTL_MS } from '../src/schema/batched.ts';
-import { signUpUser, type TestUser } from './helpers/accounts.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
-import { collect, messageEvents, poll, type Collected } from './helpers/subscriptions.ts';
+import { SUBSCRIPTION_LOADER_TTL_MS } from '../../src/schema/batched.ts';
+import { signUpUser, type TestUser } from '../helpers/accounts.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { collect, messageEvents, poll, type Collected } from '../helpers/subscriptions.ts';
 
 /** Two API processes on one database, like a scaled-out installation. */
 let db: TestDatabase;
