@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makePdf, uploadMultipart, waitFor } from '../helpers/files.ts';
+import { makePdf, uploadMultipart } from '../helpers/files.ts';
 import { signUpUser } from '../helpers/accounts.ts';
-import { directThreadOf, gqlOk, send, waitForRun } from '../helpers/agents.ts';
+import { directThreadOf, send, waitForRun } from '../helpers/agents.ts';
 import { type TestServer, useTestServer } from '../helpers/server.ts';
+import { gqlAs, waitFor, type Data } from '../helpers/kit.ts';
 
 /** No model configured: every turn goes through the built-in offline model, tools included. */
 let server: TestServer;
@@ -13,10 +14,9 @@ const home = mkdtempSync(path.join(os.tmpdir(), 'tmates-offline-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 useTestServer({ worker: true, env: { TMATES_HOME: home } }, (s) => (server = s));
 
-type Data = Record<string, any>;
 
-async function hire(user: Parameters<typeof gqlOk>[1], key: string): Promise<string> {
-  return (await gqlOk(server, user, 'mutation($k: String!) { hireTeammate(input: { catalogKey: $k }) { ... on Teammate { id } } }', { k: key })).hireTeammate.id;
+async function hire(user: Parameters<typeof gqlAs>[1], key: string): Promise<string> {
+  return (await gqlAs(server, user, 'mutation($k: String!) { hireTeammate(input: { catalogKey: $k }) { ... on Teammate { id } } }', { k: key })).hireTeammate.id;
 }
 
 describe('the offline model', () => {
@@ -57,7 +57,7 @@ describe('the offline model', () => {
     const user = await signUpUser(server, 'Roster');
     const writer = await hire(user, 'writer');
     const researcher = await hire(user, 'researcher');
-    const { createThread } = await gqlOk(server, user, 'mutation($t: [ID!]!) { createThread(input: { kind: TEAM, teammateIds: $t }) { ... on CreateThreadPayload { thread { id } } } }', {
+    const { createThread } = await gqlAs(server, user, 'mutation($t: [ID!]!) { createThread(input: { kind: TEAM, teammateIds: $t }) { ... on CreateThreadPayload { thread { id } } } }', {
       t: [writer, researcher],
     });
     const thread = createThread.thread.id;
@@ -86,7 +86,7 @@ describe('the offline model', () => {
     const pinned = await waitForRun(server, user, (await send(server, user, thread, 'Pin: the launch moves to March 3rd. Marketing owns the announcement.')).runs[0].id);
     expect(pinned.steps).toMatchObject([{ toolName: 'pinboard_post', status: 'SUCCEEDED' }]);
     expect(pinned.reply.body).toMatch(/^Pinned it to the pinboard\. Pinned "the launch moves to March 3rd" \(\/the-launch-moves-to-march-3rd\)/);
-    const { pinboard } = await gqlOk(server, user, '{ pinboard { edges { node { title body authorKind authorTeammate { name } sourceThread { id } } } } }');
+    const { pinboard } = await gqlAs(server, user, '{ pinboard { edges { node { title body authorKind authorTeammate { name } sourceThread { id } } } } }');
     expect(pinboard.edges.map((e: Data) => e.node)).toEqual([
       {
         title: 'the launch moves to March 3rd',
@@ -98,7 +98,7 @@ describe('the offline model', () => {
     ]);
 
     const { id } = (await uploadMultipart(server, user.token, { name: 'budget.pdf', bytes: makePdf([['Budget 2027', 'Marketing spend rises to 40 percent next year']]), type: 'application/pdf' })).data!.uploadFile;
-    await waitFor(async () => (await gqlOk(server, user, 'query($id: ID!) { file(id: $id) { status } }', { id })).file.status === 'READY', 'budget.pdf');
+    await waitFor(async () => (await gqlAs(server, user, 'query($id: ID!) { file(id: $id) { status } }', { id })).file.status === 'READY', 'budget.pdf');
     const found = await waitForRun(server, user, (await send(server, user, thread, 'Search the files for marketing spend')).runs[0].id);
     expect(found.steps).toMatchObject([{ toolName: 'search_files', status: 'SUCCEEDED', input: { query: 'marketing spend' } }]);
     expect(found.reply.body).toContain("Here's what I found in the files:");
@@ -111,18 +111,17 @@ describe('the offline model', () => {
   it('runs a whole goal: plans one task per named teammate, works them in the background, reports and pins the report', async () => {
     const user = await signUpUser(server, 'GoalSetter');
     const ids = [await hire(user, 'coordinator'), await hire(user, 'researcher'), await hire(user, 'analyst'), await hire(user, 'writer')];
-    const { createThread } = await gqlOk(server, user, 'mutation($t: [ID!]!) { createThread(input: { kind: TEAM, teammateIds: $t }) { ... on CreateThreadPayload { thread { id } } } }', { t: ids });
+    const { createThread } = await gqlAs(server, user, 'mutation($t: [ID!]!) { createThread(input: { kind: TEAM, teammateIds: $t }) { ... on CreateThreadPayload { thread { id } } } }', { t: ids });
     const thread = createThread.thread.id;
-    const { createGoal } = await gqlOk(server, user, 'mutation($t: ID!) { createGoal(input: { threadId: $t, instruction: "Amara, Freya and Rohan: prepare our pricing launch" }) { ... on Goal { id } } }', { t: thread });
-    let goal: Data = {};
-    for (const until = Date.now() + 30_000; !['SUCCEEDED', 'FAILED'].includes(goal.status); await new Promise((r) => setTimeout(r, 50))) {
-      if (Date.now() > until) throw new Error(`goal still ${goal.status}`);
-      goal = (await gqlOk(server, user, 'query($id: ID!) { goal(id: $id) { status coordinator { name } progress { done total } tasks { assignee { name } status } report pinboardPost { title } } }', { id: createGoal.id })).goal;
-    }
+    const { createGoal } = await gqlAs(server, user, 'mutation($t: ID!) { createGoal(input: { threadId: $t, instruction: "Amara, Freya and Rohan: prepare our pricing launch" }) { ... on Goal { id } } }', { t: thread });
+    const goal: Data = await waitFor(async () => {
+      const g = (await gqlAs(server, user, 'query($id: ID!) { goal(id: $id) { status coordinator { name } progress { done total } tasks { assignee { name } status } report pinboardPost { title } } }', { id: createGoal.id })).goal;
+      return ['SUCCEEDED', 'FAILED'].includes(g.status) && g;
+    }, 'the goal to finish', 30_000);
     expect(goal).toMatchObject({ status: 'SUCCEEDED', coordinator: { name: 'Kwame' }, progress: { done: 3, total: 3 }, pinboardPost: { title: 'Report: Amara, Freya and Rohan: prepare our pricing launch' } });
     expect(goal.tasks.map((t: Data) => t.assignee.name)).toEqual(['Amara', 'Freya', 'Rohan']);
     expect(goal.report).toContain('Every task is done.');
-    const { node } = await gqlOk(server, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 10) { edges { node { authorKind authorTeammate { name } body } } } } } }', { id: thread });
+    const { node } = await gqlAs(server, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 10) { edges { node { authorKind authorTeammate { name } body } } } } } }', { id: thread });
     const byTeammates = node.messages.edges.map((e: Data) => e.node).filter((m: Data) => m.authorKind === 'TEAMMATE');
     expect(byTeammates).toHaveLength(5); // the plan, three results, the report
     expect(byTeammates[0].body).toMatch(/^\*\*Plan for:\*\* Amara, Freya and Rohan: prepare our pricing launch/);

@@ -1,22 +1,11 @@
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signUpUser } from '../helpers/accounts.ts';
-import {
-  directThreadOf,
-  finalReplyOf,
-  gqlOk,
-  runEndOf,
-  runOf,
-  send,
-  until,
-  useServerWithFakeModel,
-  waitForRun,
-  watchThread,
-} from '../helpers/agents.ts';
+import { directThreadOf, finalReplyOf, runEndOf, runOf, send, until, useServerWithFakeModel, waitForRun, watchThread } from '../helpers/agents.ts';
 import type { FakeOpenAI } from '../helpers/fake-openai.ts';
 import type { TestServer } from '../helpers/server.ts';
-import { poll } from '../helpers/subscriptions.ts';
-import { makePng, uploadMultipart, waitFor } from '../helpers/files.ts';
+import { makePng, uploadMultipart } from '../helpers/files.ts';
+import { gqlAs, waitFor, type Data } from '../helpers/kit.ts';
 
 const model = useServerWithFakeModel({ MODEL_MAX_RETRIES: '2' });
 let fake: FakeOpenAI;
@@ -25,7 +14,6 @@ beforeAll(() => {
   ({ fake, server } = model);
 });
 
-type Data = Record<string, any>;
 
 describe('a teammate answers a message', () => {
   it('streams the reply to a graphql-ws subscriber: deltas in order, run events, then the final message with usage', async () => {
@@ -72,7 +60,7 @@ describe('a teammate answers a message', () => {
     expect(request.messages.at(-2)).toMatchObject({ role: 'assistant' }); // Noor's greeting
     expect(request.tools.map((t: Data) => t.function.name)).toEqual(expect.arrayContaining(['remember', 'recall', 'thread_history', 'ask_teammate']));
 
-    const usage = await gqlOk(server, user, '{ viewer { currentOrg { usage { runs promptTokens completionTokens totalTokens maxRuns } } } }');
+    const usage = await gqlAs(server, user, '{ viewer { currentOrg { usage { runs promptTokens completionTokens totalTokens maxRuns } } } }');
     expect(usage.viewer.currentOrg.usage).toEqual({ runs: 1, promptTokens: 321, completionTokens: 6, totalTokens: 327, maxRuns: null });
     sub.stop();
   });
@@ -101,7 +89,7 @@ describe('a teammate answers a message', () => {
       },
     ]);
     expect(run.promptTokens).toBe(20 + 10); // both model calls are counted
-    const { teammates } = await gqlOk(server, user, '{ teammates { edges { node { name memories { edges { node { content } } } } } } }');
+    const { teammates } = await gqlAs(server, user, '{ teammates { edges { node { name memories { edges { node { content } } } } } } }');
     const noor = teammates.edges.find((e: Data) => e.node.name === 'Noor').node;
     expect(noor.memories.edges.map((e: Data) => e.node.content)).toContain('Rememberer prefers tea over coffee');
     const second = fake.requests[before + 1]!;
@@ -146,7 +134,7 @@ describe('attachments', () => {
     const thread = await directThreadOf(server, user);
     const upload = async (name: string, bytes: Uint8Array | string, type: string) => {
       const { id } = (await uploadMultipart(server, user.token, { name, bytes, type })).data!.uploadFile;
-      await waitFor(async () => (await gqlOk(server, user, 'query($id: ID!) { file(id: $id) { status } }', { id })).file.status === 'READY', name);
+      await waitFor(async () => (await gqlAs(server, user, 'query($id: ID!) { file(id: $id) { status } }', { id })).file.status === 'READY', name);
       return id as string;
     };
     const notes = await upload('notes.md', '# Launch\nThe launch moves to **March 3rd**.', 'text/markdown');
@@ -169,12 +157,12 @@ describe('attachments', () => {
 describe('long threads', () => {
   it('folds older messages into a saved summary instead of silently cutting them', async () => {
     const user = await signUpUser(server, 'Talker');
-    const { teammates } = await gqlOk(server, user, '{ teammates { edges { node { id name } } } }');
+    const { teammates } = await gqlAs(server, user, '{ teammates { edges { node { id name } } } }');
     const noor = teammates.edges[0].node.id;
-    const { createThread } = await gqlOk(server, user, 'mutation { createThread(input: { kind: TEAM, teammateIds: [], title: "Long" }) { ... on CreateThreadPayload { thread { id } } } }');
+    const { createThread } = await gqlAs(server, user, 'mutation { createThread(input: { kind: TEAM, teammateIds: [], title: "Long" }) { ... on CreateThreadPayload { thread { id } } } }');
     const thread = createThread.thread.id;
     for (let i = 1; i <= 45; i += 1) await send(server, user, thread, `Point ${i}: we agreed on item ${i}.`);
-    await gqlOk(server, user, 'mutation($id: ID!, $t: [ID!]) { updateThread(input: { threadId: $id, addTeammateIds: $t }) { __typename } }', { id: thread, t: [noor] });
+    await gqlAs(server, user, 'mutation($id: ID!, $t: [ID!]) { updateThread(input: { threadId: $id, addTeammateIds: $t }) { __typename } }', { id: thread, t: [noor] });
     fake.enqueue({ kind: 'text', chunks: ['Summary: items 1 to 26 were agreed.'], usage: { prompt: 900, completion: 12 } }, { kind: 'text', chunks: ['We agreed on all items.'] });
     const before = fake.requests.length;
     const sent = await send(server, user, thread, '@Noor what did we agree?');
@@ -192,7 +180,7 @@ describe('long threads', () => {
     const { rows } = await sql<{ through_seq: string; summary: string }>`select through_seq, summary from thread_summaries`.execute(server.app.services.db);
     expect(rows.map((r) => r.summary)).toContain('Summary: items 1 to 26 were agreed.');
     // The summary call is charged too.
-    const usage = await gqlOk(server, user, '{ viewer { currentOrg { usage { promptTokens } } } }');
+    const usage = await gqlAs(server, user, '{ viewer { currentOrg { usage { promptTokens } } } }');
     expect(usage.viewer.currentOrg.usage.promptTokens).toBeGreaterThanOrEqual(900 + 10);
   });
 });
@@ -207,7 +195,7 @@ describe('failures', () => {
     const run = await waitForRun(server, user, sent.runs[0].id);
     expect(run).toMatchObject({ status: 'SUCCEEDED', attempt: 1, reply: { body: 'Sorry for the wait.', status: 'COMPLETE' } });
     expect(fake.requests.length - before).toBe(2);
-    const { node } = await gqlOk(server, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 5) { edges { node { authorKind body } } } } } }', { id: thread });
+    const { node } = await gqlAs(server, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 5) { edges { node { authorKind body } } } } } }', { id: thread });
     expect(node.messages.edges.filter((e: Data) => e.node.authorKind === 'TEAMMATE' && e.node.body === 'Sorry for the wait.')).toHaveLength(1);
   });
 
@@ -237,9 +225,9 @@ describe('cancel', () => {
     const sent = await send(server, user, thread, 'Talk forever');
     const runId = sent.runs[0].id;
     await until(sub, (e) => e.__typename === 'MessageDeltaEvent');
-    const cancelled = await gqlOk(server, user, 'mutation($id: ID!) { cancelRun(input: { runId: $id }) { __typename ... on Run { status viewerCanCancel } } }', { id: runId });
+    const cancelled = await gqlAs(server, user, 'mutation($id: ID!) { cancelRun(input: { runId: $id }) { __typename ... on Run { status viewerCanCancel } } }', { id: runId });
     expect(cancelled.cancelRun).toEqual({ __typename: 'Run', status: 'CANCELLED', viewerCanCancel: false });
-    await poll(() => fake.abortedStreams > aborted, 5_000);
+    await waitFor(() => fake.abortedStreams > aborted, 5_000);
     const events = await until(sub, (e) => finalReplyOf(runId)(e) && e.message.body.length > 0);
     const final = events.filter(finalReplyOf(runId)).at(-1)!;
     expect(final.message.status).toBe('CANCELLED');
@@ -260,10 +248,10 @@ describe('cancel', () => {
     await waitForRun(server, user, sent.runs[0].id, ['RUNNING']);
     const stop = await send(server, user, thread, 'stop!');
     expect(stop.runs).toEqual([]);
-    await poll(() => fake.abortedStreams > aborted, 5_000);
+    await waitFor(() => fake.abortedStreams > aborted, 5_000);
     const run = await waitForRun(server, user, sent.runs[0].id);
     expect(run.status).toBe('CANCELLED');
-    const { node } = await gqlOk(server, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 1) { edges { node { authorKind body } } } } } }', { id: thread });
+    const { node } = await gqlAs(server, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 1) { edges { node { authorKind body } } } } } }', { id: thread });
     expect(node.messages.edges[0].node).toEqual({ authorKind: 'SYSTEM', body: 'Stopped Noor as requested.' });
   });
 });
@@ -292,13 +280,13 @@ describe('busy policy', () => {
   it('INTERRUPT: a new message cancels the running turn and starts a new one', async () => {
     const user = await signUpUser(server, 'Interrupter');
     const thread = await directThreadOf(server, user);
-    await gqlOk(server, user, 'mutation($id: ID!) { updateThread(input: { threadId: $id, busyPolicy: INTERRUPT }) { __typename } }', { id: thread });
+    await gqlAs(server, user, 'mutation($id: ID!) { updateThread(input: { threadId: $id, busyPolicy: INTERRUPT }) { __typename } }', { id: thread });
     fake.enqueue({ kind: 'endless', intervalMs: 30 }, { kind: 'text', chunks: ['Switching topics.'] });
     const aborted = fake.abortedStreams;
     const first = await send(server, user, thread, 'Long story please');
     await waitForRun(server, user, first.runs[0].id, ['RUNNING']);
     const second = await send(server, user, thread, 'Actually, never mind');
-    await poll(() => fake.abortedStreams > aborted, 5_000);
+    await waitFor(() => fake.abortedStreams > aborted, 5_000);
     expect((await waitForRun(server, user, first.runs[0].id)).status).toBe('CANCELLED');
     const next = await waitForRun(server, user, second.runs[0].id);
     expect(next).toMatchObject({ status: 'SUCCEEDED', reply: { body: 'Switching topics.' } });
@@ -309,18 +297,18 @@ describe('who answers in a team thread', () => {
   async function teamThread(name: string) {
     const user = await signUpUser(server, name);
     const hire = async (key: string) =>
-      (await gqlOk(server, user, 'mutation($k: String!) { hireTeammate(input: { catalogKey: $k }) { ... on Teammate { id name } } }', { k: key })).hireTeammate;
+      (await gqlAs(server, user, 'mutation($k: String!) { hireTeammate(input: { catalogKey: $k }) { ... on Teammate { id name } } }', { k: key })).hireTeammate;
     const writer = await hire('writer');
     const researcher = await hire('researcher');
     const custom = (
-      await gqlOk(
+      await gqlAs(
         server,
         user,
         `mutation { createTeammate(input: { name: "Ada Bot", role: "Release manager", personality: "Calm and methodical, keeps a checklist for everything and never rushes a release out of the door.", instructions: "Coordinate releases: checklists, dates, owners. Ask for missing information before committing to a date and say what is blocking." }) { __typename ... on Teammate { id } ... on Error { message } } }`,
       )
     ).createTeammate;
     expect(custom.__typename).toBe('Teammate');
-    const { createThread } = await gqlOk(
+    const { createThread } = await gqlAs(
       server,
       user,
       'mutation($t: [ID!]!) { createThread(input: { kind: TEAM, teammateIds: $t, title: "Launch" }) { ... on CreateThreadPayload { thread { id leadTeammate { name } } } } }',
@@ -361,7 +349,7 @@ describe('who answers in a team thread', () => {
     const outage = await send(server, user, thread, 'Anyone?');
     expect(outage.runs).toHaveLength(1);
     await waitForRun(server, user, outage.runs[0].id);
-    const msg = await gqlOk(server, user, 'query($id: ID!) { node(id: $id) { ... on Run { triggerMessage { body } } } }', { id: outage.runs[0].id });
+    const msg = await gqlAs(server, user, 'query($id: ID!) { node(id: $id) { ... on Run { triggerMessage { body } } } }', { id: outage.runs[0].id });
     expect(msg.node.triggerMessage.body).toBe('Anyone?');
   });
 });
@@ -369,7 +357,7 @@ describe('who answers in a team thread', () => {
 describe('delegation', () => {
   it('ask_teammate runs a child run of another teammate and returns its answer to the caller', async () => {
     const user = await signUpUser(server, 'Delegator');
-    await gqlOk(server, user, 'mutation { hireTeammate(input: { catalogKey: "analyst" }) { __typename } }');
+    await gqlAs(server, user, 'mutation { hireTeammate(input: { catalogKey: "analyst" }) { __typename } }');
     const thread = await directThreadOf(server, user);
     fake.enqueue(
       { kind: 'tools', calls: [{ name: 'ask_teammate', arguments: JSON.stringify({ teammate: 'Freya', question: 'What was Q3 revenue growth?' }) }] },
@@ -388,7 +376,7 @@ describe('delegation', () => {
     expect(childCall.messages[0].content).toContain('You are Freya, Data analyst');
     expect(childCall.messages.at(-1).content).toBe('[Noor asks you]: What was Q3 revenue growth?');
     // Only the reply run is listed by default; delegations on request.
-    const listed = await gqlOk(server, user, 'query($t: ID!) { runs(threadId: $t, includeDelegations: true) { edges { node { kind } } } }', { t: thread });
+    const listed = await gqlAs(server, user, 'query($t: ID!) { runs(threadId: $t, includeDelegations: true) { edges { node { kind } } } }', { t: thread });
     expect(listed.runs.edges.map((e: Data) => e.node.kind)).toEqual(expect.arrayContaining(['REPLY', 'DELEGATION']));
   });
 });
@@ -441,22 +429,22 @@ describe('tenancy', () => {
     const runId = sent.runs[0].id;
     await waitForRun(server, owner, runId, ['RUNNING']);
 
-    expect((await gqlOk(server, stranger, 'query($id: ID!) { node(id: $id) { id } }', { id: runId })).node).toBeNull();
-    expect((await gqlOk(server, stranger, '{ runs { edges { node { id } } } }')).runs.edges).toEqual([]);
-    const refused = await gqlOk(server, stranger, 'mutation($id: ID!) { cancelRun(input: { runId: $id }) { __typename } }', { id: runId });
+    expect((await gqlAs(server, stranger, 'query($id: ID!) { node(id: $id) { id } }', { id: runId })).node).toBeNull();
+    expect((await gqlAs(server, stranger, '{ runs { edges { node { id } } } }')).runs.edges).toEqual([]);
+    const refused = await gqlAs(server, stranger, 'mutation($id: ID!) { cancelRun(input: { runId: $id }) { __typename } }', { id: runId });
     expect(refused.cancelRun.__typename).toBe('NotFoundError');
     expect((await runOf(server, owner, runId)).status).toBe('RUNNING');
     const watch = await server.gql<Data>('query($id: ID!) { node(id: $id) { ... on Run { reply { body } } } }', { id: runId }, { token: stranger.token });
     expect(watch.data!.node).toBeNull();
 
-    await gqlOk(server, owner, 'mutation($id: ID!) { cancelRun(input: { runId: $id }) { __typename } }', { id: runId });
+    await gqlAs(server, owner, 'mutation($id: ID!) { cancelRun(input: { runId: $id }) { __typename } }', { id: runId });
     expect((await waitForRun(server, owner, runId)).status).toBe('CANCELLED');
-    const listed = await gqlOk(server, owner, 'query($t: ID!) { runs(threadId: $t, status: CANCELLED) { edges { node { id } } } }', { t: thread });
+    const listed = await gqlAs(server, owner, 'query($t: ID!) { runs(threadId: $t, status: CANCELLED) { edges { node { id } } } }', { t: thread });
     expect(listed.runs.edges.map((e: Data) => e.node.id)).toEqual([runId]);
   });
 
   it('no run is left running or queued once every turn here has ended', async () => {
-    await poll(() => server.app.agents.activeRunIds.length === 0, 10_000);
+    await waitFor(() => server.app.agents.activeRunIds.length === 0, 10_000);
     const { rows } = await sql<{ n: string }>`select count(*) as n from runs where status in ('running')`.execute(server.app.services.db);
     expect(Number(rows[0]!.n)).toBe(0);
   });

@@ -1,10 +1,11 @@
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signUpUser, type TestUser } from '../helpers/accounts.ts';
-import { gqlOk, send, useServerWithFakeModel, waitForRun } from '../helpers/agents.ts';
+import { send, useServerWithFakeModel, waitForRun } from '../helpers/agents.ts';
 import type { FakeOpenAI, Script } from '../helpers/fake-openai.ts';
 import type { TestServer } from '../helpers/server.ts';
-import { collect, poll } from '../helpers/subscriptions.ts';
+import { collect } from '../helpers/subscriptions.ts';
+import { gqlAs, waitFor, type Data } from '../helpers/kit.ts';
 
 const model = useServerWithFakeModel({ MODEL_MAX_RETRIES: '0' });
 let fake: FakeOpenAI;
@@ -13,7 +14,6 @@ beforeAll(() => {
   ({ fake, server } = model);
 });
 
-type Data = Record<string, any>;
 
 const GOAL = `query($id: ID!) { goal(id: $id) {
   id instruction status error report replanned tokenBudget tokensUsed
@@ -32,9 +32,9 @@ async function teamThread(name: string): Promise<{ user: TestUser; thread: strin
   const user = await signUpUser(server, name);
   const ids: Record<string, string> = {};
   for (const key of ['coordinator', 'researcher', 'analyst', 'writer']) {
-    ids[key] = (await gqlOk(server, user, 'mutation($k: String!) { hireTeammate(input: { catalogKey: $k }) { ... on Teammate { id } } }', { k: key })).hireTeammate.id;
+    ids[key] = (await gqlAs(server, user, 'mutation($k: String!) { hireTeammate(input: { catalogKey: $k }) { ... on Teammate { id } } }', { k: key })).hireTeammate.id;
   }
-  const { createThread } = await gqlOk(server, user, 'mutation($t: [ID!]!) { createThread(input: { kind: TEAM, teammateIds: $t, title: "Launch" }) { ... on CreateThreadPayload { thread { id } } } }', {
+  const { createThread } = await gqlAs(server, user, 'mutation($t: [ID!]!) { createThread(input: { kind: TEAM, teammateIds: $t, title: "Launch" }) { ... on CreateThreadPayload { thread { id } } } }', {
     t: [ids.coordinator, ids.researcher, ids.analyst, ids.writer],
   });
   return { user, thread: createThread.thread.id, ids };
@@ -48,18 +48,17 @@ const plan = (tasks: Array<{ title: string; assignee: string; depends_on?: numbe
 });
 
 async function goalOf(user: TestUser, id: string): Promise<Data> {
-  return (await gqlOk(server, user, GOAL, { id })).goal;
+  return (await gqlAs(server, user, GOAL, { id })).goal;
 }
 
 async function waitForGoal(user: TestUser, id: string, statuses: string[], ms = 30_000): Promise<Data> {
   let goal: Data = {};
-  const until = Date.now() + ms;
-  for (;;) {
+  return waitFor(async () => {
     goal = await goalOf(user, id);
-    if (statuses.includes(goal.status)) return goal;
-    if (Date.now() > until) throw new Error(`goal still ${goal.status}: ${JSON.stringify(goal)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return statuses.includes(goal.status) && goal;
+  }, ms).catch(() => {
+    throw new Error(`goal still ${goal.status}: ${JSON.stringify(goal)}`);
+  });
 }
 
 describe('a goal, end to end with a model', () => {
@@ -78,7 +77,7 @@ describe('a goal, end to end with a model', () => {
       { kind: 'text', when: '[Goal report]', chunks: ['## Report\n\nWe launch at $18 with a 40% margin.'] },
     );
     const before = fake.requests.length;
-    const created = (await gqlOk(server, user, CREATE, { input: { threadId: thread, instruction: 'Prepare our pricing launch', coordinatorId: ids.coordinator } })).createGoal;
+    const created = (await gqlAs(server, user, CREATE, { input: { threadId: thread, instruction: 'Prepare our pricing launch', coordinatorId: ids.coordinator } })).createGoal;
     expect(created).toMatchObject({ __typename: 'Goal', status: 'PLANNING' });
     const events = collect(server.wsClient({ token: user.token }), 'subscription($id: ID!) { goalEvents(goalId: $id) { change goal { status } task { title status } } }', { id: created.id });
 
@@ -118,7 +117,7 @@ describe('a goal, end to end with a model', () => {
     expect(writeCall.tools.map((x: Data) => x.function.name)).toEqual(expect.arrayContaining(['report_progress', 'complete_task']));
 
     // In the thread: the request, the plan, the three results and the report, in that order.
-    const { node } = await gqlOk(server, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 20) { edges { node { authorKind body authorTeammate { name } } } } } } }', { id: thread });
+    const { node } = await gqlAs(server, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 20) { edges { node { authorKind body authorTeammate { name } } } } } } }', { id: thread });
     const teammateMessages = node.messages.edges.map((e: Data) => e.node).filter((m: Data) => m.authorKind === 'TEAMMATE');
     expect(teammateMessages.map((m: Data) => m.authorTeammate.name)).toEqual(['Kwame', expect.any(String), expect.any(String), 'Rohan', 'Kwame']);
     expect(teammateMessages.slice(1, 3).map((m: Data) => m.authorTeammate.name).sort()).toEqual(['Amara', 'Freya']);
@@ -145,22 +144,18 @@ describe('stopping a goal', () => {
       { kind: 'endless', when: 'Long numbers', intervalMs: 30 },
     );
     const aborted = fake.abortedStreams;
-    const { id } = (await gqlOk(server, user, CREATE, { input: { threadId: thread, instruction: 'Analyse the market' } })).createGoal;
+    const { id } = (await gqlAs(server, user, CREATE, { input: { threadId: thread, instruction: 'Analyse the market' } })).createGoal;
     const running = async () => (await goalOf(user, id)).tasks.filter((t: Data) => t.status === 'RUNNING').length;
-    const until = Date.now() + 20_000;
-    while ((await running()) < 2) {
-      if (Date.now() > until) throw new Error('tasks did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const cancelled = (await gqlOk(server, user, 'mutation($id: ID!) { cancelGoal(input: { goalId: $id }) { __typename ... on Goal { status viewerCanCancel } } }', { id })).cancelGoal;
+    await waitFor(async () => (await running()) >= 2, 'both tasks to start', 20_000);
+    const cancelled = (await gqlAs(server, user, 'mutation($id: ID!) { cancelGoal(input: { goalId: $id }) { __typename ... on Goal { status viewerCanCancel } } }', { id })).cancelGoal;
     expect(cancelled).toEqual({ __typename: 'Goal', status: 'CANCELLED', viewerCanCancel: false });
-    await poll(() => fake.abortedStreams >= aborted + 2, 5_000);
+    await waitFor(() => fake.abortedStreams >= aborted + 2, 5_000);
     const goal = await goalOf(user, id);
     expect(goal.tasks.map((t: Data) => t.status)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
-    await poll(() => server.app.agents.activeRunIds.length === 0, 5_000);
+    await waitFor(() => server.app.agents.activeRunIds.length === 0, 5_000);
     const { rows } = await sql<{ n: string }>`select count(*) as n from runs where goal_id = ${decode(id)} and status in ('queued', 'running')`.execute(server.app.services.db);
     expect(Number(rows[0]!.n)).toBe(0);
-    const last = await gqlOk(server, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 1) { edges { node { authorKind body } } } } } }', { id: thread });
+    const last = await gqlAs(server, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 1) { edges { node { authorKind body } } } } } }', { id: thread });
     expect(last.node.messages.edges[0].node).toEqual({ authorKind: 'SYSTEM', body: 'Goal cancelled: Analyse the market' });
   });
 
@@ -171,7 +166,7 @@ describe('stopping a goal', () => {
       when: '[Goal report]',
       chunks: ['Stopped: the budget ran out before any research.'],
     });
-    const { id } = (await gqlOk(server, user, CREATE, { input: { threadId: thread, instruction: 'Research everything', tokenBudget: 1_000 } })).createGoal;
+    const { id } = (await gqlAs(server, user, CREATE, { input: { threadId: thread, instruction: 'Research everything', tokenBudget: 1_000 } })).createGoal;
     const goal = await waitForGoal(user, id, ['SUCCEEDED', 'FAILED']);
     expect(goal).toMatchObject({ status: 'FAILED', tokenBudget: 1_000, report: 'Stopped: the budget ran out before any research.' });
     expect(goal.error).toMatch(/^The token budget \(1000\) is spent \(1520 used\)/);
@@ -186,23 +181,19 @@ describe('"stop" in a thread with a goal', () => {
     const { user, thread } = await teamThread('Stopper');
     const before = server.app.services.bus.listenerCount();
     const viewer = collect(server.wsClient({ token: user.token }), 'subscription { viewerEvents { __typename ... on GoalEvent { change goal { status instruction } } } }', {}, (e) => e.viewerEvents.__typename === 'GoalEvent');
-    await poll(() => server.app.services.bus.listenerCount() > before);
+    await waitFor(() => server.app.services.bus.listenerCount() > before);
     fake.enqueue(plan([{ title: 'Endless research', assignee: 'researcher' }]), { kind: 'endless', when: 'Endless research', intervalMs: 30 });
     const aborted = fake.abortedStreams;
-    const { id } = (await gqlOk(server, user, CREATE, { input: { threadId: thread, instruction: 'Research forever' } })).createGoal;
-    const until = Date.now() + 20_000;
-    while ((await goalOf(user, id)).tasks[0]?.status !== 'RUNNING') {
-      if (Date.now() > until) throw new Error('task did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const { id } = (await gqlAs(server, user, CREATE, { input: { threadId: thread, instruction: 'Research forever' } })).createGoal;
+    await waitFor(async () => (await goalOf(user, id)).tasks[0]?.status === 'RUNNING', 'the task to start', 20_000);
     const stop = await send(server, user, thread, 'stop');
     expect(stop.runs).toEqual([]);
-    await poll(() => fake.abortedStreams > aborted, 5_000);
+    await waitFor(() => fake.abortedStreams > aborted, 5_000);
     const goal = await goalOf(user, id);
     expect(goal).toMatchObject({ status: 'CANCELLED', tasks: [{ status: 'CANCELLED' }] });
-    const last = await gqlOk(server, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 1) { edges { node { body } } } } } }', { id: thread });
+    const last = await gqlAs(server, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 1) { edges { node { body } } } } } }', { id: thread });
     expect(last.node.messages.edges[0].node.body).toBe('Stopped Amara and the goal as requested.');
-    await poll(() => viewer.events.some((e) => e.viewerEvents.goal.status === 'CANCELLED'), 5_000);
+    await waitFor(() => viewer.events.some((e) => e.viewerEvents.goal.status === 'CANCELLED'), 5_000);
     expect(viewer.events[0]!.viewerEvents).toMatchObject({ change: 'CREATED', goal: { instruction: 'Research forever' } });
     viewer.stop();
   });
@@ -212,11 +203,11 @@ describe('failures', () => {
   it('a plan the model service cannot deliver fails the goal with a readable reason, in the thread too', async () => {
     const { user, thread } = await teamThread('Unplanned');
     fake.enqueue({ kind: 'error', when: 'Plan it as a short list', status: 503, message: 'overloaded' });
-    const { id } = (await gqlOk(server, user, CREATE, { input: { threadId: thread, instruction: 'Plan the impossible' } })).createGoal;
+    const { id } = (await gqlAs(server, user, CREATE, { input: { threadId: thread, instruction: 'Plan the impossible' } })).createGoal;
     const goal = await waitForGoal(user, id, ['FAILED']);
     expect(goal.error).toMatch(/^Planning failed: The model service is unavailable \(503\)/);
     expect(goal.tasks).toEqual([]);
-    const last = await gqlOk(server, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 1) { edges { node { authorKind body } } } } } }', { id: thread });
+    const last = await gqlAs(server, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 1) { edges { node { authorKind body } } } } } }', { id: thread });
     expect(last.node.messages.edges[0].node).toMatchObject({ authorKind: 'SYSTEM', body: expect.stringMatching(/^The goal could not be planned: The model service is unavailable \(503\)/) });
   });
 
@@ -230,11 +221,11 @@ describe('failures', () => {
       { kind: 'text', when: 'Sturdy numbers', chunks: ['Roughly 40%.'] },
       { kind: 'text', when: '[Goal report]', chunks: ['Done after a re-plan.'] },
     );
-    const { id } = (await gqlOk(server, user, CREATE, { input: { threadId: thread, instruction: 'Estimate the margin' } })).createGoal;
+    const { id } = (await gqlAs(server, user, CREATE, { input: { threadId: thread, instruction: 'Estimate the margin' } })).createGoal;
     const goal = await waitForGoal(user, id, ['SUCCEEDED', 'FAILED']);
     expect(goal).toMatchObject({ status: 'SUCCEEDED', replanned: true, report: 'Done after a re-plan.' });
     expect(goal.tasks).toMatchObject([{ title: 'Sturdy numbers', status: 'SUCCEEDED', assignee: { name: 'Amara' }, result: 'Roughly 40%.' }]);
-    const all = (await gqlOk(server, user, 'query($id: ID!) { goal(id: $id) { tasks(allRounds: true) { title status attempts error } } }', { id })).goal.tasks;
+    const all = (await gqlAs(server, user, 'query($id: ID!) { goal(id: $id) { tasks(allRounds: true) { title status attempts error } } }', { id })).goal.tasks;
     expect(all[0]).toMatchObject({ title: 'Fragile numbers', status: 'FAILED', attempts: 2, error: expect.stringContaining('(500)') });
     expect(goal.runs.map((r: Data) => r.kind)).toEqual(['PLAN', 'TASK', 'TASK', 'PLAN', 'TASK', 'REPORT']);
   });
@@ -248,7 +239,7 @@ describe('failures', () => {
       { kind: 'text', when: 'Flaky figures', chunks: ['Fresh figures.'] },
       { kind: 'text', when: '[Goal report]', chunks: ['Reported.'] },
     );
-    const { id } = (await gqlOk(server, user, CREATE, { input: { threadId: thread, instruction: 'Get the figures' } })).createGoal;
+    const { id } = (await gqlAs(server, user, CREATE, { input: { threadId: thread, instruction: 'Get the figures' } })).createGoal;
     const goal = await waitForGoal(user, id, ['SUCCEEDED', 'FAILED']);
     expect(goal.status).toBe('SUCCEEDED');
     expect(goal.tasks).toMatchObject([{ title: 'Flaky figures', status: 'SUCCEEDED', result: 'Fresh figures.' }]);
@@ -273,7 +264,7 @@ describe('failures', () => {
       { kind: 'error', when: 'Doomed numbers', status: 500 },
       { kind: 'text', when: '[Goal report]', chunks: ['Out of budget.'] },
     );
-    const { id } = (await gqlOk(server, user, CREATE, { input: { threadId: thread, instruction: 'Research and count', tokenBudget: 5_000 } })).createGoal;
+    const { id } = (await gqlAs(server, user, CREATE, { input: { threadId: thread, instruction: 'Research and count', tokenBudget: 5_000 } })).createGoal;
     const goal = await waitForGoal(user, id, ['SUCCEEDED', 'FAILED']);
     expect(goal.replanned).toBe(false);
     expect(goal.runs.map((r: Data) => r.kind).sort()).toEqual(['PLAN', 'REPORT', 'TASK', 'TASK', 'TASK']);
@@ -285,27 +276,27 @@ describe('validation and tenancy', () => {
   it('refuses bad input with typed errors and keeps goals to the people in their thread', async () => {
     const { user, thread } = await teamThread('Owner');
     const stranger = await signUpUser(server, 'Stranger');
-    const bad = async (input: Data, who = user) => (await gqlOk(server, who, CREATE, { input: { threadId: thread, ...input } })).createGoal;
+    const bad = async (input: Data, who = user) => (await gqlAs(server, who, CREATE, { input: { threadId: thread, ...input } })).createGoal;
     expect(await bad({ instruction: '  ' })).toMatchObject({ __typename: 'ValidationError', issues: [{ field: 'instruction' }] });
     expect(await bad({ instruction: 'x', tokenBudget: 10 })).toMatchObject({ __typename: 'ValidationError', issues: [{ field: 'tokenBudget' }] });
     expect(await bad({ instruction: 'x', deadline: '2020-01-01T00:00:00Z' })).toMatchObject({ __typename: 'ValidationError', issues: [{ field: 'deadline' }] });
-    const strangersTeammate = (await gqlOk(server, stranger, '{ teammates { edges { node { id } } } }')).teammates.edges[0].node.id;
+    const strangersTeammate = (await gqlAs(server, stranger, '{ teammates { edges { node { id } } } }')).teammates.edges[0].node.id;
     expect(await bad({ instruction: 'x', teammateIds: [strangersTeammate] })).toMatchObject({ __typename: 'NotFoundError' });
     expect(await bad({ instruction: 'x' }, stranger)).toMatchObject({ __typename: 'NotFoundError' });
     const { rows } = await sql<{ n: string }>`select count(*) as n from goals`.execute(server.app.services.db);
     const goalsBefore = Number(rows[0]!.n);
 
     fake.enqueue(plan([{ title: 'Quick research', assignee: 'researcher' }]), { kind: 'text', when: 'Quick research', chunks: ['Done.'] }, { kind: 'text', when: '[Goal report]', chunks: ['Report.'] });
-    const { id } = (await gqlOk(server, user, CREATE, { input: { threadId: thread, instruction: 'A quick one' } })).createGoal;
+    const { id } = (await gqlAs(server, user, CREATE, { input: { threadId: thread, instruction: 'A quick one' } })).createGoal;
     await waitForGoal(user, id, ['SUCCEEDED']);
     expect(Number((await sql<{ n: string }>`select count(*) as n from goals`.execute(server.app.services.db)).rows[0]!.n)).toBe(goalsBefore + 1);
-    expect((await gqlOk(server, stranger, 'query($id: ID!) { goal(id: $id) { id } node(id: $id) { id } }', { id }))).toEqual({ goal: null, node: null });
-    expect((await gqlOk(server, stranger, '{ goals { edges { node { id } } } }')).goals.edges).toEqual([]);
-    expect((await gqlOk(server, stranger, 'mutation($id: ID!) { cancelGoal(input: { goalId: $id }) { __typename } }', { id })).cancelGoal.__typename).toBe('NotFoundError');
+    expect((await gqlAs(server, stranger, 'query($id: ID!) { goal(id: $id) { id } node(id: $id) { id } }', { id }))).toEqual({ goal: null, node: null });
+    expect((await gqlAs(server, stranger, '{ goals { edges { node { id } } } }')).goals.edges).toEqual([]);
+    expect((await gqlAs(server, stranger, 'mutation($id: ID!) { cancelGoal(input: { goalId: $id }) { __typename } }', { id })).cancelGoal.__typename).toBe('NotFoundError');
     const watch = collect(server.wsClient({ token: stranger.token }), 'subscription($id: ID!) { goalEvents(goalId: $id) { change } }', { id });
     await watch.ended();
     expect(JSON.stringify(watch.errors)).toContain('Goal not found');
-    const listed = await gqlOk(server, user, 'query($t: ID!) { goals(threadId: $t, status: SUCCEEDED) { edges { node { id instruction } } } }', { t: thread });
+    const listed = await gqlAs(server, user, 'query($t: ID!) { goals(threadId: $t, status: SUCCEEDED) { edges { node { id instruction } } } }', { t: thread });
     expect(listed.goals.edges.map((e: Data) => e.node.id)).toEqual([id]);
   });
 });
@@ -313,7 +304,7 @@ describe('validation and tenancy', () => {
 describe('goals in progress per person', () => {
   it('refuses one more than the organisation allows at once, until one ends or an admin raises the cap', async () => {
     const { user, thread } = await teamThread('Busy');
-    const start = async (instruction: string) => (await gqlOk(server, user, CREATE, { input: { threadId: thread, instruction } })).createGoal;
+    const start = async (instruction: string) => (await gqlAs(server, user, CREATE, { input: { threadId: thread, instruction } })).createGoal;
     // Plans that never finish; each only for its own goal, so none is left for later tests.
     fake.enqueue(...[1, 2, 3, 4, 5].map((n) => ({ kind: 'endless' as const, intervalMs: 50, when: `Busy goal ${n}.` })));
     const goals = [];
@@ -322,23 +313,21 @@ describe('goals in progress per person', () => {
     const refused = await start('Busy goal 4.');
     expect(refused).toMatchObject({ __typename: 'ConflictError', errorMessage: expect.stringContaining('You have 3 goals in progress') });
 
-    await gqlOk(server, user, 'mutation($id: ID!) { cancelGoal(input: { goalId: $id }) { __typename } }', { id: goals[0].id });
+    await gqlAs(server, user, 'mutation($id: ID!) { cancelGoal(input: { goalId: $id }) { __typename } }', { id: goals[0].id });
     goals.push(await start('Busy goal 4.'));
     expect(goals.at(-1).__typename).toBe('Goal');
     expect((await start('Busy goal 5.')).__typename).toBe('ConflictError');
 
-    const raised = await gqlOk(server, user, 'mutation { updateSettings(input: { org: { maxActiveGoalsPerPerson: 4 } }) { ... on UpdateSettingsPayload { org { settings { maxActiveGoalsPerPerson } } } } }');
+    const raised = await gqlAs(server, user, 'mutation { updateSettings(input: { org: { maxActiveGoalsPerPerson: 4 } }) { ... on UpdateSettingsPayload { org { settings { maxActiveGoalsPerPerson } } } } }');
     expect(raised.updateSettings.org.settings.maxActiveGoalsPerPerson).toBe(4);
     goals.push(await start('Busy goal 5.'));
     expect(goals.at(-1).__typename).toBe('Goal');
-    const tooMany = await gqlOk(server, user, 'mutation { updateSettings(input: { org: { maxActiveGoalsPerPerson: 0 } }) { __typename ... on ValidationError { issues { field message } } } }');
+    const tooMany = await gqlAs(server, user, 'mutation { updateSettings(input: { org: { maxActiveGoalsPerPerson: 0 } }) { __typename ... on ValidationError { issues { field message } } } }');
     expect(tooMany.updateSettings).toMatchObject({ __typename: 'ValidationError', issues: [{ message: 'must be at least 1' }] });
 
-    for (const goal of goals) await gqlOk(server, user, 'mutation($id: ID!) { cancelGoal(input: { goalId: $id }) { __typename } }', { id: goal.id });
+    for (const goal of goals) await gqlAs(server, user, 'mutation($id: ID!) { cancelGoal(input: { goalId: $id }) { __typename } }', { id: goal.id });
     const activeRuns = async () => Number((await sql<{ n: string }>`select count(*) as n from runs where status in ('queued', 'running')`.execute(server.app.services.db)).rows[0]!.n);
-    for (const until = Date.now() + 10_000; (await activeRuns()) > 0; await new Promise((r) => setTimeout(r, 50))) {
-      if (Date.now() > until) throw new Error('runs still active after cancelling every goal');
-    }
+    await waitFor(async () => (await activeRuns()) === 0, 'no run active after cancelling every goal', 10_000);
   });
 });
 
@@ -346,18 +335,14 @@ describe('people in the thread while a goal runs', () => {
   it('a message to a teammate busy with a task waits for the task and is answered after it (QUEUE)', async () => {
     const { user, thread } = await teamThread('Chatter');
     fake.enqueue(plan([{ title: 'Slow research', assignee: 'researcher' }]), { kind: 'text', when: 'Slow research', chunks: ['Part one. ', 'Part two.'], delayMs: 300 });
-    const { id } = (await gqlOk(server, user, CREATE, { input: { threadId: thread, instruction: 'Research slowly' } })).createGoal;
-    const until = Date.now() + 20_000;
-    while ((await goalOf(user, id)).tasks[0]?.status !== 'RUNNING') {
-      if (Date.now() > until) throw new Error('task did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const { id } = (await gqlAs(server, user, CREATE, { input: { threadId: thread, instruction: 'Research slowly' } })).createGoal;
+    await waitFor(async () => (await goalOf(user, id)).tasks[0]?.status === 'RUNNING', 'the task to start', 20_000);
     fake.enqueue({ kind: 'text', when: 'how is it going', chunks: ['Almost there.'] }, { kind: 'text', when: '[Goal report]', chunks: ['Report.'] });
     const sent = await send(server, user, thread, '@Amara how is it going?');
     expect(sent.runs.map((r: Data) => r.teammate.name)).toEqual(['Amara']);
     const reply = await waitForRun(server, user, sent.runs[0].id);
     const goal = await waitForGoal(user, id, ['SUCCEEDED', 'FAILED']);
-    expect(new Date(goal.tasks[0].finishedAt).getTime()).toBeLessThanOrEqual(new Date((await gqlOk(server, user, 'query($id: ID!) { node(id: $id) { ... on Run { startedAt } } }', { id: reply.id ?? sent.runs[0].id })).node.startedAt).getTime());
+    expect(new Date(goal.tasks[0].finishedAt).getTime()).toBeLessThanOrEqual(new Date((await gqlAs(server, user, 'query($id: ID!) { node(id: $id) { ... on Run { startedAt } } }', { id: reply.id ?? sent.runs[0].id })).node.startedAt).getTime());
     expect(reply.reply.body).toBe('Almost there.');
   });
 });
@@ -365,15 +350,11 @@ describe('people in the thread while a goal runs', () => {
 describe('people in the thread while a goal runs (INTERRUPT)', () => {
   it('a message to a teammate busy with a task interrupts it; the task starts again after the answer, with the message in view', async () => {
     const { user, thread } = await teamThread('Interrupter');
-    await gqlOk(server, user, 'mutation($id: ID!) { updateThread(input: { threadId: $id, busyPolicy: INTERRUPT }) { __typename } }', { id: thread });
+    await gqlAs(server, user, 'mutation($id: ID!) { updateThread(input: { threadId: $id, busyPolicy: INTERRUPT }) { __typename } }', { id: thread });
     fake.enqueue(plan([{ title: 'Careful research', assignee: 'researcher' }]), { kind: 'endless', when: 'Careful research', intervalMs: 30 });
     const aborted = fake.abortedStreams;
-    const { id } = (await gqlOk(server, user, CREATE, { input: { threadId: thread, instruction: 'Research carefully' } })).createGoal;
-    const until = Date.now() + 20_000;
-    while ((await goalOf(user, id)).tasks[0]?.status !== 'RUNNING') {
-      if (Date.now() > until) throw new Error('task did not start');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const { id } = (await gqlAs(server, user, CREATE, { input: { threadId: thread, instruction: 'Research carefully' } })).createGoal;
+    await waitFor(async () => (await goalOf(user, id)).tasks[0]?.status === 'RUNNING', 'the task to start', 20_000);
     fake.enqueue(
       { kind: 'text', when: 'focus on Europe', chunks: ['Will do.'] },
       { kind: 'text', when: 'Careful research', chunks: ['European competitors charge €19.'] },
@@ -381,7 +362,7 @@ describe('people in the thread while a goal runs (INTERRUPT)', () => {
     );
     const before = fake.requests.length;
     const sent = await send(server, user, thread, '@Amara please focus on Europe');
-    await poll(() => fake.abortedStreams > aborted, 5_000);
+    await waitFor(() => fake.abortedStreams > aborted, 5_000);
     const goal = await waitForGoal(user, id, ['SUCCEEDED', 'FAILED']);
     expect(goal).toMatchObject({ status: 'SUCCEEDED', tasks: [{ status: 'SUCCEEDED', result: 'European competitors charge €19.' }] });
     expect(goal.runs.map((r: Data) => [r.kind, r.status])).toEqual([['PLAN', 'SUCCEEDED'], ['TASK', 'CANCELLED'], ['TASK', 'SUCCEEDED'], ['REPORT', 'SUCCEEDED']]);

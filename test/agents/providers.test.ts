@@ -5,7 +5,7 @@ import { createProvider, modelFor } from '../../src/models/providers/create-prov
 import { parseConfig } from '../../src/config/config.ts';
 import { ProviderError, type CompletionRequest, type StreamEvent } from '../../src/models/providers/types.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.ts';
-import { poll } from '../helpers/subscriptions.ts';
+import { waitFor } from '../helpers/kit.ts';
 
 let fake: FakeOpenAI;
 beforeAll(async () => {
@@ -99,10 +99,10 @@ describe('OpenAI-compatible provider (against a real HTTP server speaking the wi
     const done = (async () => {
       for await (const e of provider().stream(request, controller.signal)) received.push(e);
     })();
-    await poll(() => received.length >= 3);
+    await waitFor(() => received.length >= 3);
     controller.abort();
     await done;
-    await poll(() => fake.abortedStreams === before + 1);
+    await waitFor(() => fake.abortedStreams === before + 1);
     expect(received.every((e) => e.type === 'text')).toBe(true);
   });
 });

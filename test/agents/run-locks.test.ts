@@ -12,12 +12,12 @@ import { runTurnTask } from '../../src/jobs/tasks/agents__run_turn.ts';
 import { findRun, insertRun } from '../../src/repositories/runs.ts';
 import { lockThread } from '../../src/repositories/threads.ts';
 import { signUpUser } from '../helpers/accounts.ts';
-import { directThreadOf, gqlOk, send, useServerWithFakeModel, waitForRun } from '../helpers/agents.ts';
+import { directThreadOf, send, useServerWithFakeModel, waitForRun } from '../helpers/agents.ts';
 import type { FakeOpenAI } from '../helpers/fake-openai.ts';
 import type { TestServer } from '../helpers/server.ts';
-import { poll } from '../helpers/subscriptions.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import { startTestServer } from '../helpers/server.ts';
+import { gqlAs, waitFor } from '../helpers/kit.ts';
 
 // Heartbeats every 250 ms.
 const model = useServerWithFakeModel({ RUN_STALE_AFTER_MS: '1000' });
@@ -86,8 +86,8 @@ describe('heartbeats', () => {
     await waitForRun(server, user, runId, ['RUNNING']);
     // Cancelled behind the worker's back: no event on the bus, as when it lands before the worker listens.
     await sql`update runs set status = 'cancelled', error = 'Cancelled elsewhere', finished_at = now() where id = ${raw(runId)}`.execute(server.app.services.db);
-    await poll(() => fake.abortedStreams > aborted, 5_000); // the next heartbeat noticed and aborted the model call
-    await poll(() => server.app.agents.activeRunIds.length === 0, 5_000);
+    await waitFor(() => fake.abortedStreams > aborted, 5_000); // the next heartbeat noticed and aborted the model call
+    await waitFor(() => server.app.agents.activeRunIds.length === 0, 5_000);
     const run = await waitForRun(server, user, runId);
     expect(run).toMatchObject({ status: 'CANCELLED', reply: { status: 'CANCELLED' } });
   });
@@ -119,11 +119,11 @@ describe('a worker shutting down', () => {
     let stopped = false;
     try {
       const user = await signUpUser(first, 'Deployer');
-      const coordinator = (await gqlOk(first, user, 'mutation { hireTeammate(input: { catalogKey: "coordinator" }) { ... on Teammate { id } } }')).hireTeammate.id;
-      const { createThread } = await gqlOk(first, user, 'mutation($t: [ID!]!) { createThread(input: { kind: TEAM, teammateIds: $t }) { ... on CreateThreadPayload { thread { id } } } }', { t: [coordinator] });
+      const coordinator = (await gqlAs(first, user, 'mutation { hireTeammate(input: { catalogKey: "coordinator" }) { ... on Teammate { id } } }')).hireTeammate.id;
+      const { createThread } = await gqlAs(first, user, 'mutation($t: [ID!]!) { createThread(input: { kind: TEAM, teammateIds: $t }) { ... on CreateThreadPayload { thread { id } } } }', { t: [coordinator] });
       fake.enqueue({ kind: 'endless', intervalMs: 30, when: 'Plan through a deploy' });
-      const goal = (await gqlOk(first, user, 'mutation($id: ID!) { createGoal(input: { threadId: $id, instruction: "Plan through a deploy" }) { ... on Goal { id } } }', { id: createThread.thread.id })).createGoal;
-      await poll(() => first.app.agents.activeRunIds.length > 0, 10_000);
+      const goal = (await gqlAs(first, user, 'mutation($id: ID!) { createGoal(input: { threadId: $id, instruction: "Plan through a deploy" }) { ... on Goal { id } } }', { id: createThread.thread.id })).createGoal;
+      await waitFor(() => first.app.agents.activeRunIds.length > 0, 10_000);
       const [runId] = first.app.agents.activeRunIds;
 
       await first.stop(); // a deploy: the worker aborts the model call and gives the job back

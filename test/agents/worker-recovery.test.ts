@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpUser } from '../helpers/accounts.ts';
-import { directThreadOf, finalReplyOf, gqlOk, send, until, waitForRun, watchThread } from '../helpers/agents.ts';
+import { directThreadOf, finalReplyOf, send, until, waitForRun, watchThread } from '../helpers/agents.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.ts';
 import { spawnTmates, type RunningProcess } from '../helpers/process.ts';
 import { startTestServer, TEST_SECRET, type TestServer } from '../helpers/server.ts';
-import { poll } from '../helpers/subscriptions.ts';
+import { gqlAs, waitFor } from '../helpers/kit.ts';
 
 /**
  * A worker process killed mid-turn (SIGKILL: no cleanup at all) and another started: the run is
@@ -59,7 +59,7 @@ describe('a worker killed mid-turn', () => {
     await until(sub, (e) => e.__typename === 'MessageDeltaEvent' && e.offset > 0);
     first.child.kill('SIGKILL');
     await first.exited;
-    await poll(() => fake.abortedStreams > aborted, 5_000); // the model request died with the process
+    await waitFor(() => fake.abortedStreams > aborted, 5_000); // the model request died with the process
 
     const second = startWorker();
     await second.waitFor(/recovering a run whose worker stopped/, 30_000);
@@ -69,7 +69,7 @@ describe('a worker killed mid-turn', () => {
 
     const run = await waitForRun(api, user, runId);
     expect(run).toMatchObject({ status: 'SUCCEEDED', attempt: 2, reply: { id: final.message.id, body: 'Recovered answer.' } });
-    const { node } = await gqlOk(api, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 10) { edges { node { authorKind body run { id } } } } } } }', { id: thread });
+    const { node } = await gqlAs(api, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 10) { edges { node { authorKind body run { id } } } } } } }', { id: thread });
     const replies = node.messages.edges.map((e: Record<string, any>) => e.node).filter((m: Record<string, any>) => m.authorKind === 'TEAMMATE' && m.run);
     expect(replies).toEqual([{ authorKind: 'TEAMMATE', body: 'Recovered answer.', run: { id: runId } }]);
     const { rows } = await sql<{ n: string }>`select count(*) as n from runs where status in ('queued', 'running')`.execute(api.app.services.db);

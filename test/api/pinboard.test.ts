@@ -5,19 +5,15 @@ import { pinboardPostTool, pinboardSearchTool } from '../../src/agents/tools/pin
 import { ToolError } from '../../src/agents/tools/types.ts';
 import { signUpUser, type TestUser } from '../helpers/accounts.ts';
 import { queryCounter, type TestServer, useTestServer } from '../helpers/server.ts';
-import { collect, poll, type Collected } from '../helpers/subscriptions.ts';
+import { collect, type Collected } from '../helpers/subscriptions.ts';
 import { toolContextFor } from '../helpers/tool-context.ts';
+import { gqlOn, waitFor, type Data } from '../helpers/kit.ts';
 
 let server: TestServer;
 const counter = queryCounter();
 useTestServer({ onQuery: counter.onQuery }, (s) => (server = s));
 
-type Data = Record<string, any>;
-async function gql(user: TestUser, query: string, variables: Data = {}, org?: string): Promise<Data> {
-  const result = await server.gql<Data>(query, variables, { token: user.token, headers: org ? { 'x-tmates-org': org } : {} });
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.data!;
-}
+const gql = gqlOn(() => server);
 
 const POST = `id title slug body excerpt priority pinned tags commentCount viewerCanEdit viewerCanDelete createdAt updatedAt
   authorKind author { __typename ... on User { displayName } ... on Teammate { name } } authorUser { displayName } authorTeammate { name }`;
@@ -59,7 +55,7 @@ async function team(owner: string, member: string) {
 async function listen(start: () => Collected<Data>): Promise<Collected<Data>> {
   const before = server.app.services.bus.listenerCount();
   const sub = start();
-  await poll(() => server.app.services.bus.listenerCount() > before || sub.errors.length > 0);
+  await waitFor(() => server.app.services.bus.listenerCount() > before || sub.errors.length > 0);
   return sub;
 }
 
@@ -353,7 +349,9 @@ describe('viewerEvents', () => {
     // A teammate's post carries the thread it was pinned from.
     const ctx = await toolContextFor(server, owner, { org, message: 'pin the agenda' });
     await pinboardPostTool.run({ title: 'Agenda', body: 'Talks, then lunch.' }, ctx);
-    const pinned = (await memberSub.waitFor(6)).map((e) => e.viewerEvents).filter((e) => e.__typename === 'PinboardPostEvent');
+    // Wait for that event itself (other viewer events may come first), not for a count of events.
+    await memberSub.until((e) => e.viewerEvents.post?.title === 'Agenda', 'the pinned post event');
+    const pinned = memberSub.events.map((e) => e.viewerEvents).filter((e) => e.__typename === 'PinboardPostEvent');
     expect(pinned.at(-1)).toMatchObject({ change: 'CREATED', thread: { id: encodeGlobalID('Thread', ctx.thread.id) }, post: { title: 'Agenda' } });
 
     await new Promise((r) => setTimeout(r, 300)); // nothing may reach the others
@@ -361,7 +359,7 @@ describe('viewerEvents', () => {
     expect(pinboardOnly(strangerSub)).toEqual([]);
     expect(pinboardOnly(memberElsewhere)).toEqual([]);
     for (const sub of [memberSub, ownerSub, memberElsewhere, strangerSub]) sub.stop();
-  });
+  }, 60_000); // a ceiling for slow machines: every step waits for its event, none for a fixed time
 });
 
 describe('batching', () => {

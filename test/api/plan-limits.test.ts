@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { signUpUser } from '../helpers/accounts.ts';
 import { type TestServer, useTestServer } from '../helpers/server.ts';
+import { type Data } from '../helpers/kit.ts';
 
 /** Plan caps, enforced atomically with the write they guard (here the free plan: 15 teammates, 1 member). */
 let server: TestServer;
 useTestServer({ env: { DEFAULT_PLAN: 'free', DATABASE_POOL_SIZE: '25' } }, (s) => (server = s));
 
-type Data = Record<string, any>;
 const CREATE = `mutation($name: String!) { createTeammate(input: { name: $name, role: "Helper", personality: "Kind.", instructions: "Help." }) { __typename ... on PlanLimitError { limit max message } } }`;
 const HIRE = `mutation($key: String!) { hireTeammate(input: { catalogKey: $key }) { __typename ... on Teammate { id } ... on PlanLimitError { limit max } } }`;
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { signUpUser } from '../helpers/accounts.ts';
 import { wsExecute, type TestServer, useTestServer } from '../helpers/server.ts';
-import { poll } from '../helpers/subscriptions.ts';
+import { waitFor } from '../helpers/kit.ts';
 
 let server: TestServer;
 useTestServer({ worker: true }, (s) => (server = s));
@@ -103,7 +103,7 @@ describe('limits', () => {
         client.subscribe({ query: 'subscription { viewerEvents { __typename } }' }, { next: () => {}, error: (e) => errors.push(e), complete: () => {} }),
       );
     }
-    await poll(() => errors.length > 0);
+    await waitFor(() => errors.length > 0);
     await new Promise((r) => setTimeout(r, 200));
     expect(errors).toHaveLength(1);
     expect(JSON.stringify(errors[0])).toContain('At most 100 operations per connection');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpUser, type TestUser } from '../helpers/accounts.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { queryCounter, startTestServer, type TestServer } from '../helpers/server.ts';
+import { gqlOn, type Data } from '../helpers/kit.ts';
 
 let db: TestDatabase;
 let server: TestServer; // no plan limits (the self-hosted default)
@@ -22,12 +23,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-type Data = Record<string, any>;
-async function gql(user: TestUser, query: string, variables: Data = {}, on: TestServer = server): Promise<Data> {
-  const result = await on.gql<Data>(query, variables, { token: user.token });
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.data!;
-}
+const gql = gqlOn(() => server);
 
 const TEAMMATE_FIELDS = 'id handle name role model tools status isCustom catalogKey appearance { emoji color }';
 const HIRE = `mutation($key: String!) { hireTeammate(input: { catalogKey: $key }) { __typename ... on Teammate { ${TEAMMATE_FIELDS} } ... on Error { message } ... on PlanLimitError { limit max } } }`;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpUser, type TestUser } from '../helpers/accounts.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { type Data } from '../helpers/kit.ts';
 
 /**
  * A person in org A gets nothing of org B through any field, mutation or connection parameter, and
@@ -18,7 +19,6 @@ let aTeamOrg: string;
 let aKey: { id: string; secret: string };
 let aInvitation: string;
 
-type Data = Record<string, unknown>;
 async function as(user: TestUser, query: string, variables: Data = {}, org?: string) {
   return server.gql<Data>(query, variables, { token: user.token, headers: org ? { 'x-tmates-org': org } : {} });
 }

@@ -2,10 +2,11 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signUpUser, type TestUser } from '../helpers/accounts.ts';
-import { directThreadOf, gqlOk, send, useServerWithFakeModel, waitForRun, watchThread } from '../helpers/agents.ts';
+import { directThreadOf, send, useServerWithFakeModel, waitForRun, watchThread } from '../helpers/agents.ts';
 import type { FakeOpenAI } from '../helpers/fake-openai.ts';
 import type { TestServer } from '../helpers/server.ts';
-import { collect, poll } from '../helpers/subscriptions.ts';
+import { collect } from '../helpers/subscriptions.ts';
+import { gqlAs, waitFor, type Data } from '../helpers/kit.ts';
 
 const model = useServerWithFakeModel();
 let fake: FakeOpenAI;
@@ -14,7 +15,6 @@ beforeAll(() => {
   ({ fake, server } = model);
 });
 
-type Data = Record<string, any>;
 
 const DELETE = `mutation($id: ID!) {
   deleteThread(input: { threadId: $id }) {
@@ -46,7 +46,7 @@ async function rowsOf(threadId: string): Promise<Record<string, number>> {
 async function listen(user: TestUser, query: string, variables: Data = {}) {
   const before = server.app.services.bus.listenerCount();
   const sub = collect<Data>(server.wsClient({ token: user.token }), query, variables);
-  await poll(() => server.app.services.bus.listenerCount() > before || sub.errors.length > 0);
+  await waitFor(() => server.app.services.bus.listenerCount() > before || sub.errors.length > 0);
   return sub;
 }
 
@@ -65,54 +65,54 @@ describe('deleteThread', () => {
     expect(Number(usageBefore)).toBeGreaterThan(0);
     expect((await rowsOf(thread)).runs).toBe(1);
 
-    expect((await gqlOk(server, user, DELETE, { id: thread })).deleteThread).toEqual({ __typename: 'DeleteThreadPayload', deletedThreadId: thread });
-    await poll(() => fake.abortedStreams > aborted); // the model call was aborted
+    expect((await gqlAs(server, user, DELETE, { id: thread })).deleteThread).toEqual({ __typename: 'DeleteThreadPayload', deletedThreadId: thread });
+    await waitFor(() => fake.abortedStreams > aborted); // the model call was aborted
     await watching.ended();
     expect(JSON.stringify(watching.errors)).toContain('This thread was deleted');
-    const deleted = await poll(() => viewer.events.some((e) => e.viewerEvents.__typename === 'ThreadDeletedEvent')).then(() =>
+    const deleted = await waitFor(() => viewer.events.some((e) => e.viewerEvents.__typename === 'ThreadDeletedEvent')).then(() =>
       viewer.events.map((e) => e.viewerEvents).find((e) => e.__typename === 'ThreadDeletedEvent'),
     );
     expect(deleted).toEqual({ __typename: 'ThreadDeletedEvent', thread: null, threadId: thread });
 
     expect(await rowsOf(thread)).toEqual({ threads: 0, messages: 0, runs: 0, goals: 0, schedules: 0, members: 0 });
     expect(await usage()).toBe(usageBefore); // what was spent stays on the organisation's account
-    const { threads } = await gqlOk(server, user, '{ threads { edges { node { id } } } }');
+    const { threads } = await gqlAs(server, user, '{ threads { edges { node { id } } } }');
     expect(threads.edges.map((e: Data) => e.node.id)).not.toContain(thread);
-    expect((await gqlOk(server, user, 'query($id: ID!) { node(id: $id) { id } }', { id: thread })).node).toBeNull();
-    const again = await gqlOk(server, user, 'mutation($id: ID!) { sendMessage(input: { threadId: $id, body: "hello?" }) { __typename } }', { id: thread });
+    expect((await gqlAs(server, user, 'query($id: ID!) { node(id: $id) { id } }', { id: thread })).node).toBeNull();
+    const again = await gqlAs(server, user, 'mutation($id: ID!) { sendMessage(input: { threadId: $id, body: "hello?" }) { __typename } }', { id: thread });
     expect(again.sendMessage.__typename).toBe('NotFoundError');
     // The worker is idle again: nothing of that run is left running anywhere.
-    await poll(() => server.app.agents.activeRunIds.length === 0);
+    await waitFor(() => server.app.agents.activeRunIds.length === 0);
     viewer.stop();
   });
 
   it('takes a team thread’s goals and schedules with it; only its creator or an admin may, and never the team chat', async () => {
     const owner = await signUpUser(server, 'Creator');
-    const writer = (await gqlOk(server, owner, 'mutation { hireTeammate(input: { catalogKey: "writer" }) { ... on Teammate { id } } }')).hireTeammate.id;
-    const { createThread } = await gqlOk(server, owner, 'mutation($t: [ID!]!) { createThread(input: { kind: TEAM, teammateIds: $t, title: "Plans" }) { ... on CreateThreadPayload { thread { id } } } }', { t: [writer] });
+    const writer = (await gqlAs(server, owner, 'mutation { hireTeammate(input: { catalogKey: "writer" }) { ... on Teammate { id } } }')).hireTeammate.id;
+    const { createThread } = await gqlAs(server, owner, 'mutation($t: [ID!]!) { createThread(input: { kind: TEAM, teammateIds: $t, title: "Plans" }) { ... on CreateThreadPayload { thread { id } } } }', { t: [writer] });
     const thread = createThread.thread.id;
     fake.enqueue({ kind: 'endless', intervalMs: 30 }); // the coordinator is still planning when the thread goes
-    const goal = (await gqlOk(server, owner, 'mutation($id: ID!) { createGoal(input: { threadId: $id, instruction: "Draft the newsletter" }) { ... on Goal { id } } }', { id: thread })).createGoal;
-    await gqlOk(server, owner, 'mutation($id: ID!) { scheduleGoal(input: { threadId: $id, instruction: "Weekly digest", cron: "0 9 * * 1", timezone: "UTC" }) { __typename } }', { id: thread });
+    const goal = (await gqlAs(server, owner, 'mutation($id: ID!) { createGoal(input: { threadId: $id, instruction: "Draft the newsletter" }) { ... on Goal { id } } }', { id: thread })).createGoal;
+    await gqlAs(server, owner, 'mutation($id: ID!) { scheduleGoal(input: { threadId: $id, instruction: "Weekly digest", cron: "0 9 * * 1", timezone: "UTC" }) { __typename } }', { id: thread });
     expect(await rowsOf(thread)).toMatchObject({ threads: 1, goals: 1, schedules: 1 });
 
     const stranger = await signUpUser(server, 'Stranger');
-    expect((await gqlOk(server, stranger, DELETE, { id: thread })).deleteThread.__typename).toBe('NotFoundError');
-    const { threads } = await gqlOk(server, owner, '{ threads { edges { node { id isDefault } } } }');
+    expect((await gqlAs(server, stranger, DELETE, { id: thread })).deleteThread.__typename).toBe('NotFoundError');
+    const { threads } = await gqlAs(server, owner, '{ threads { edges { node { id isDefault } } } }');
     const teamChat = threads.edges.find((e: Data) => e.node.isDefault).node.id;
-    expect((await gqlOk(server, owner, DELETE, { id: teamChat })).deleteThread).toMatchObject({ __typename: 'ForbiddenError', errorMessage: expect.stringContaining('team chat cannot be deleted') });
+    expect((await gqlAs(server, owner, DELETE, { id: teamChat })).deleteThread).toMatchObject({ __typename: 'ForbiddenError', errorMessage: expect.stringContaining('team chat cannot be deleted') });
     expect((await rowsOf(teamChat)).threads).toBe(1);
 
-    expect((await gqlOk(server, owner, DELETE, { id: thread })).deleteThread.__typename).toBe('DeleteThreadPayload');
+    expect((await gqlAs(server, owner, DELETE, { id: thread })).deleteThread.__typename).toBe('DeleteThreadPayload');
     expect(await rowsOf(thread)).toEqual({ threads: 0, messages: 0, runs: 0, goals: 0, schedules: 0, members: 0 });
-    expect((await gqlOk(server, owner, 'query($id: ID!) { goal(id: $id) { id } }', { id: goal.id })).goal).toBeNull();
-    await poll(() => server.app.agents.activeRunIds.length === 0);
+    expect((await gqlAs(server, owner, 'query($id: ID!) { goal(id: $id) { id } }', { id: goal.id })).goal).toBeNull();
+    await waitFor(() => server.app.agents.activeRunIds.length === 0);
   });
 
   it('refuses a member who neither created the team thread nor administers the organisation', async () => {
     const owner = await signUpUser(server, 'Boss');
     const member = await signUpUser(server, 'Member');
-    const org = (await gqlOk(server, owner, 'mutation { createOrg(input: { name: "Shared" }) { ... on OrgPayload { org { id } } } }')).createOrg.org.id;
+    const org = (await gqlAs(server, owner, 'mutation { createOrg(input: { name: "Shared" }) { ... on OrgPayload { org { id } } } }')).createOrg.org.id;
     const as = (user: TestUser) => async (query: string, variables: Data = {}) => {
       const result = await server.gql<Data>(query, variables, { token: user.token, headers: { 'x-tmates-org': org } });
       if (result.errors) throw new Error(JSON.stringify(result.errors));
@@ -121,7 +121,7 @@ describe('deleteThread', () => {
     const asOwner = as(owner);
     const asMember = as(member);
     const invite = await asOwner('mutation($e: String!) { inviteMember(input: { email: $e }) { ... on InviteMemberPayload { token } } }', { e: member.email });
-    await gqlOk(server, member, 'mutation($t: String!) { acceptInvitation(input: { token: $t }) { __typename } }', { t: invite.inviteMember.token });
+    await gqlAs(server, member, 'mutation($t: String!) { acceptInvitation(input: { token: $t }) { __typename } }', { t: invite.inviteMember.token });
     const writer = (await asOwner('mutation { hireTeammate(input: { catalogKey: "writer" }) { ... on Teammate { id } } }')).hireTeammate.id;
     const memberId = member.userId;
     const made = await asOwner('mutation($t: [ID!]!, $u: [ID!]) { createThread(input: { kind: TEAM, teammateIds: $t, userIds: $u }) { ... on CreateThreadPayload { thread { id } } } }', {

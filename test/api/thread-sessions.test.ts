@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signUpUser } from '../helpers/accounts.ts';
-import { directThreadOf, gqlOk, runOf, send, useServerWithFakeModel, waitForRun } from '../helpers/agents.ts';
+import { directThreadOf, runOf, send, useServerWithFakeModel, waitForRun } from '../helpers/agents.ts';
 import type { FakeOpenAI } from '../helpers/fake-openai.ts';
 import type { TestServer } from '../helpers/server.ts';
-import { poll } from '../helpers/subscriptions.ts';
+import { gqlAs, waitFor, type Data } from '../helpers/kit.ts';
 
 const model = useServerWithFakeModel();
 let fake: FakeOpenAI;
@@ -12,7 +12,6 @@ beforeAll(() => {
   ({ fake, server } = model);
 });
 
-type Data = Record<string, any>;
 
 const RESET = `mutation($input: ResetThreadSessionInput!) {
   resetThreadSession(input: $input) {
@@ -42,7 +41,7 @@ describe('resetThreadSession', () => {
     const first = await send(server, user, thread, 'Remember: our code word is PELICAN.');
     expect((await waitForRun(server, user, first.runs[0].id)).status).toBe('SUCCEEDED');
 
-    const reset = (await gqlOk(server, user, RESET, { input: { threadId: thread } })).resetThreadSession;
+    const reset = (await gqlAs(server, user, RESET, { input: { threadId: thread } })).resetThreadSession;
     expect(reset).toMatchObject({
       __typename: 'ResetThreadSessionPayload',
       forgottenNotes: 1,
@@ -53,7 +52,7 @@ describe('resetThreadSession', () => {
     expect(reset.thread.lastSeq).toBe(reset.message.seq);
 
     // The teammate's memory keeps the general note only.
-    const { teammates } = await gqlOk(server, user, '{ teammates { edges { node { name memories { edges { node { content } } } } } } }');
+    const { teammates } = await gqlAs(server, user, '{ teammates { edges { node { name memories { edges { node { content } } } } } } }');
     const noor = teammates.edges.find((e: Data) => e.node.name === 'Noor').node;
     expect(noor.memories.edges.map((e: Data) => e.node.content)).toEqual(['Resetter likes short answers']);
 
@@ -74,7 +73,7 @@ describe('resetThreadSession', () => {
     expect(run.steps).toMatchObject([{ toolName: 'thread_history', status: 'SUCCEEDED', output: { summary: 'No such messages.' } }]);
 
     // People still see the whole history.
-    const { node } = await gqlOk(server, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(first: 20) { edges { node { body } } } } } }', { id: thread });
+    const { node } = await gqlAs(server, user, 'query($id: ID!) { node(id: $id) { ... on Thread { messages(first: 20) { edges { node { body } } } } } }', { id: thread });
     expect(node.messages.edges.map((e: Data) => e.node.body)).toContain('Remember: our code word is PELICAN.');
   });
 
@@ -85,12 +84,12 @@ describe('resetThreadSession', () => {
     const aborted = fake.abortedStreams;
     const sent = await send(server, user, thread, 'Tell me a very long story.');
     await waitForRun(server, user, sent.runs[0].id, ['RUNNING']);
-    const reset = (await gqlOk(server, user, RESET, { input: { threadId: thread } })).resetThreadSession;
+    const reset = (await gqlAs(server, user, RESET, { input: { threadId: thread } })).resetThreadSession;
     expect(reset).toMatchObject({ __typename: 'ResetThreadSessionPayload', stoppedRuns: 1, forgottenNotes: 0 });
     expect(reset.message.body).toBe('Interrupter started a fresh session: teammates no longer see the messages above.');
     const run = await waitForRun(server, user, sent.runs[0].id);
     expect(run).toMatchObject({ status: 'CANCELLED', error: 'The session was reset', reply: { status: 'CANCELLED' } });
-    await poll(() => fake.abortedStreams > aborted); // the model request was aborted, not left running
+    await waitFor(() => fake.abortedStreams > aborted); // the model request was aborted, not left running
     expect((await runOf(server, user, sent.runs[0].id)).status).toBe('CANCELLED');
   });
 
@@ -98,14 +97,14 @@ describe('resetThreadSession', () => {
     const owner = await signUpUser(server, 'Owner');
     const stranger = await signUpUser(server, 'Stranger');
     const thread = await directThreadOf(server, owner);
-    const foreign = (await gqlOk(server, stranger, RESET, { input: { threadId: thread } })).resetThreadSession;
+    const foreign = (await gqlAs(server, stranger, RESET, { input: { threadId: thread } })).resetThreadSession;
     expect(foreign).toMatchObject({ __typename: 'NotFoundError' });
-    const { node } = await gqlOk(server, owner, 'query($id: ID!) { node(id: $id) { ... on Thread { sessionStartSeq lastSeq } } }', { id: thread });
+    const { node } = await gqlAs(server, owner, 'query($id: ID!) { node(id: $id) { ... on Thread { sessionStartSeq lastSeq } } }', { id: thread });
     expect(node.sessionStartSeq).toBe(0); // nothing happened
 
-    await gqlOk(server, owner, 'mutation($id: ID!) { updateThread(input: { threadId: $id, archived: true }) { __typename } }', { id: thread });
-    expect((await gqlOk(server, owner, RESET, { input: { threadId: thread } })).resetThreadSession).toMatchObject({ __typename: 'ConflictError' });
-    const after = await gqlOk(server, owner, 'query($id: ID!) { node(id: $id) { ... on Thread { sessionStartSeq lastSeq } } }', { id: thread });
+    await gqlAs(server, owner, 'mutation($id: ID!) { updateThread(input: { threadId: $id, archived: true }) { __typename } }', { id: thread });
+    expect((await gqlAs(server, owner, RESET, { input: { threadId: thread } })).resetThreadSession).toMatchObject({ __typename: 'ConflictError' });
+    const after = await gqlAs(server, owner, 'query($id: ID!) { node(id: $id) { ... on Thread { sessionStartSeq lastSeq } } }', { id: thread });
     expect(after.node).toEqual(node);
 
     const malformed = await server.gql(RESET, { input: { threadId: 'not-an-id' } }, { token: owner.token });

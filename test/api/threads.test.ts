@@ -3,16 +3,12 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { describe, expect, it } from 'vitest';
 import { signUpUser, type TestUser } from '../helpers/accounts.ts';
 import { type TestServer, useTestServer } from '../helpers/server.ts';
+import { gqlOn, type Data } from '../helpers/kit.ts';
 
 let server: TestServer;
 useTestServer({}, (s) => (server = s));
 
-type Data = Record<string, any>;
-async function gql(user: TestUser, query: string, variables: Data = {}, org?: string): Promise<Data> {
-  const result = await server.gql<Data>(query, variables, { token: user.token, headers: org ? { 'x-tmates-org': org } : {} });
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.data!;
-}
+const gql = gqlOn(() => server);
 
 const SEND = `mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename ... on SendMessagePayload { message { id seq body status authorKind authorUser { displayName } clientMessageId } runs { id } } ... on ValidationError { issues { field message } } ... on Error { errorMessage: message } } }`;
 const CREATE = `mutation($input: CreateThreadInput!) { createThread(input: $input) { __typename ... on CreateThreadPayload { created thread { id kind title members { user { displayName } teammate { name } } } } ... on ValidationError { issues { field message } } ... on Error { errorMessage: message } } }`;

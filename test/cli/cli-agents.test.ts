@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { signUpUser } from '../helpers/accounts.ts';
-import { gqlOk } from '../helpers/agents.ts';
 import { spawnTmates } from '../helpers/process.ts';
 import { TEST_SECRET, type TestServer, useTestServer } from '../helpers/server.ts';
+import { gqlAs, type Data } from '../helpers/kit.ts';
 
 let server: TestServer;
 useTestServer({ worker: true }, (s) => (server = s));
 
-type Data = Record<string, any>;
 
 describe('tmates run', () => {
   it('runs one turn of a teammate on the database and streams it to the terminal (offline model, tools included)', async () => {
@@ -49,7 +48,7 @@ describe('tmates chat', () => {
     chat.child.stdin!.end();
     expect((await chat.exited).code).toBe(0);
     expect(chat.stdout()).toContain("Noor: Noted — I'll remember that.");
-    const { teammates } = await gqlOk(server, user, '{ teammates { edges { node { name memories { edges { node { content } } } } } } }');
+    const { teammates } = await gqlAs(server, user, '{ teammates { edges { node { name memories { edges { node { content } } } } } } }');
     const noor = teammates.edges.find((e: Data) => e.node.name === 'Noor').node;
     expect(noor.memories.edges.map((e: Data) => e.node.content)).toContain('chats from the terminal work');
   }, 60_000);

@@ -12,8 +12,9 @@ import { NotFoundError } from '../../src/services/errors.ts';
 import { saveGeneratedFile } from '../../src/services/files.ts';
 import { attachFilesToMessage, attachmentsForMessages } from '../../src/services/message-files.ts';
 import { signUpUser, type TestUser } from '../helpers/accounts.ts';
-import { makeElf, makePdf, makePng, uploadMultipart, waitFor, type Data } from '../helpers/files.ts';
+import { makeElf, makePdf, makePng, uploadMultipart } from '../helpers/files.ts';
 import { queryCounter, type TestServer, useTestServer } from '../helpers/server.ts';
+import { gqlOn, waitFor, type Data } from '../helpers/kit.ts';
 
 /**
  * Files as teammates and messages see them: attachments on messages (GraphQL and the prompt
@@ -27,11 +28,7 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 const raw = (globalId: string) => decodeGlobalID(globalId).id;
 
-async function gql(user: TestUser, query: string, variables: Data = {}): Promise<Data> {
-  const result = await server.gql<Data>(query, variables, { token: user.token });
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.data!;
-}
+const gql = gqlOn(() => server);
 
 async function ready(user: TestUser, name: string, bytes: Uint8Array | string, type: string): Promise<string> {
   const { id } = (await uploadMultipart(server, user.token, { name, bytes, type })).data!.uploadFile;

@@ -8,9 +8,10 @@ import { findFileById } from '../../src/repositories/files.ts';
 import { ingestFile } from '../../src/services/file-ingestion.ts';
 import { htmlToText, parseDelimited } from '../../src/services/file-text.ts';
 import { signUpUser, type TestUser } from '../helpers/accounts.ts';
-import { makePdf, makePng, uploadMultipart, waitFor, type Data } from '../helpers/files.ts';
+import { makePdf, makePng, uploadMultipart } from '../helpers/files.ts';
 import { type TestServer, useTestServer } from '../helpers/server.ts';
-import { collect, poll } from '../helpers/subscriptions.ts';
+import { collect } from '../helpers/subscriptions.ts';
+import { gqlOn, waitFor, type Data } from '../helpers/kit.ts';
 
 /** The ingestion job, run by a real worker: text extraction, READY/FAILED, and search over it. */
 const home = mkdtempSync(path.join(os.tmpdir(), 'tmates-ingest-'));
@@ -20,11 +21,7 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 const raw = (globalId: string) => decodeGlobalID(globalId).id;
 
-async function gql(user: TestUser, query: string, variables: Data = {}): Promise<Data> {
-  const result = await server.gql<Data>(query, variables, { token: user.token });
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.data!;
-}
+const gql = gqlOn(() => server);
 
 const FILE = 'query($id: ID!) { file(id: $id) { name status error contentType pageCount rowCount isImage textPreview textLength } }';
 
@@ -137,7 +134,7 @@ describe('live file events', () => {
     const listen = async (token: string) => {
       const before = server.app.services.bus.listenerCount();
       const sub = collect<Data>(server.wsClient({ token }), EVENTS);
-      await poll(() => server.app.services.bus.listenerCount() > before || sub.errors.length > 0);
+      await waitFor(() => server.app.services.bus.listenerCount() > before || sub.errors.length > 0);
       return sub;
     };
     const mine = await listen(owner.token);

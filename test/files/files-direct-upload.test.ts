@@ -6,8 +6,9 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { signUpUser, type TestUser } from '../helpers/accounts.ts';
-import { FILE_FIELDS, filesUnder, makeElf, makePng, waitFor, type Data } from '../helpers/files.ts';
+import { FILE_FIELDS, filesUnder, makeElf, makePng } from '../helpers/files.ts';
 import { type TestServer, useTestServer } from '../helpers/server.ts';
+import { gqlOn, waitFor, type Data } from '../helpers/kit.ts';
 
 /** Direct uploads with the local backend: the API signs a PUT URL and receives the bytes itself. */
 const home = mkdtempSync(path.join(os.tmpdir(), 'tmates-direct-'));
@@ -19,11 +20,7 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 const raw = (globalId: string) => decodeGlobalID(globalId).id;
 
-async function gql(user: TestUser, query: string, variables: Data = {}): Promise<Data> {
-  const result = await server.gql<Data>(query, variables, { token: user.token });
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.data!;
-}
+const gql = gqlOn(() => server);
 
 const CREATE = `mutation($input: CreateUploadUrlInput!) { createUploadUrl(input: $input) { __typename
   ... on CreateUploadUrlPayload { uploadUrl uploadMethod uploadHeaders { name value } expiresAt file { id name status size contentType sha256 downloadUrl uploadExpiresAt } }

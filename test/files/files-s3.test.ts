@@ -7,8 +7,9 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpUser, type TestUser } from '../helpers/accounts.ts';
-import { FILE_FIELDS, makeElf, makePdf, makePng, uploadMultipart, waitFor, type Data } from '../helpers/files.ts';
+import { FILE_FIELDS, makeElf, makePdf, makePng, uploadMultipart } from '../helpers/files.ts';
 import { type TestServer, useTestServer } from '../helpers/server.ts';
+import { gqlOn, waitFor, type Data } from '../helpers/kit.ts';
 
 /**
  * The S3 backend against s3rver (a real S3 wire-protocol server, in this process, on a random
@@ -51,11 +52,7 @@ afterAll(async () => {
 
 const raw = (globalId: string) => decodeGlobalID(globalId).id;
 
-async function gql(user: TestUser, query: string, variables: Data = {}): Promise<Data> {
-  const result = await server.gql<Data>(query, variables, { token: user.token });
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.data!;
-}
+const gql = gqlOn(() => server);
 
 async function keysInBucket(): Promise<string[]> {
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));

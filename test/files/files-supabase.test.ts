@@ -2,9 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpUser, type TestUser } from '../helpers/accounts.ts';
-import { makeElf, makePdf, makePng, uploadMultipart, waitFor, type Data } from '../helpers/files.ts';
+import { makeElf, makePdf, makePng, uploadMultipart } from '../helpers/files.ts';
 import { type TestServer, useTestServer } from '../helpers/server.ts';
 import { startSupabaseStorageStub, type SupabaseStorageStub } from '../helpers/supabase-storage-stub.ts';
+import { gqlOn, waitFor, type Data } from '../helpers/kit.ts';
 
 /**
  * The Supabase Storage backend through supabase-js, against a local stand-in of the Storage HTTP
@@ -25,11 +26,7 @@ afterAll(() => stub?.close());
 
 const raw = (globalId: string) => decodeGlobalID(globalId).id;
 
-async function gql(user: TestUser, query: string, variables: Data = {}): Promise<Data> {
-  const result = await server.gql<Data>(query, variables, { token: user.token });
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.data!;
-}
+const gql = gqlOn(() => server);
 
 describe('Supabase storage backend (Storage API stand-in)', () => {
   it('uploads into the bucket with the service-role key and downloads through a signed URL', async () => {

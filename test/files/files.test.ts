@@ -7,8 +7,9 @@ import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UrlSigner } from '../../src/storage/signed-urls.ts';
 import { signUpUser, type TestUser } from '../helpers/accounts.ts';
-import { filesUnder, makeElf, makePng, uploadMultipart, type Data } from '../helpers/files.ts';
+import { filesUnder, makeElf, makePng, uploadMultipart } from '../helpers/files.ts';
 import { TEST_SECRET, type TestServer, useTestServer } from '../helpers/server.ts';
+import { gqlOn, type Data } from '../helpers/kit.ts';
 
 /** Uploads, downloads and refusals through the real API, with the local backend under TMATES_HOME. */
 const home = mkdtempSync(path.join(os.tmpdir(), 'tmates-files-'));
@@ -19,11 +20,7 @@ let server: TestServer;
 useTestServer({ env: { TMATES_HOME: home, FILE_MAX_BYTES: String(MAX), DEFAULT_PLAN: 'free' } }, (s) => (server = s));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-async function gql(user: TestUser, query: string, variables: Data = {}): Promise<Data> {
-  const result = await server.gql<Data>(query, variables, { token: user.token });
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.data!;
-}
+const gql = gqlOn(() => server);
 
 async function fileRows(orgId: string): Promise<number> {
   const { rows } = await sql<{ n: number }>`select count(*)::int as n from files where org_id = ${raw(orgId)}`.execute(server.app.services.db);

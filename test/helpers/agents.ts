@@ -5,9 +5,8 @@ import { afterAll, beforeAll } from 'vitest';
 import type { TestUser } from './accounts.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './fake-openai.ts';
 import { useTestServer, type TestServer } from './server.ts';
-import { collect, poll, type Collected } from './subscriptions.ts';
-
-type Data = Record<string, any>;
+import { gqlAs, waitFor, type Data } from './kit.ts';
+import { collect, type Collected } from './subscriptions.ts';
 
 /** Every kind of thread event with the fields agent tests look at. */
 export const THREAD_EVENTS = `subscription($id: ID!, $after: String) {
@@ -38,51 +37,44 @@ export const RUN = `query($id: ID!) {
   }
 }`;
 
-export async function gqlOk(server: TestServer, user: TestUser, query: string, variables: Data = {}): Promise<Data> {
-  const result = await server.gql<Data>(query, variables, { token: user.token });
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.data!;
-}
-
 /** The signed-up person's direct thread with their starter teammate (Noor). */
 export async function directThreadOf(server: TestServer, user: TestUser): Promise<string> {
-  const { threads } = await gqlOk(server, user, '{ threads { edges { node { id kind } } } }');
+  const { threads } = await gqlAs(server, user, '{ threads { edges { node { id kind } } } }');
   return threads.edges.find((e: Data) => e.node.kind === 'DIRECT').node.id;
 }
 
 export async function send(server: TestServer, user: TestUser, threadId: string, body: string, extra: Data = {}): Promise<Data> {
-  const data = await gqlOk(server, user, SEND, { input: { threadId, body, ...extra } });
+  const data = await gqlAs(server, user, SEND, { input: { threadId, body, ...extra } });
   if (data.sendMessage.__typename !== 'SendMessagePayload') throw new Error(JSON.stringify(data.sendMessage));
   return data.sendMessage;
 }
 
 export async function runOf(server: TestServer, user: TestUser, runId: string): Promise<Data> {
-  return (await gqlOk(server, user, RUN, { id: runId })).node;
+  return (await gqlAs(server, user, RUN, { id: runId })).node;
 }
 
 /** Waits until a run reaches one of `statuses` (polling through the API), and returns it. */
 export async function waitForRun(server: TestServer, user: TestUser, runId: string, statuses = ['SUCCEEDED', 'FAILED', 'CANCELLED'], ms = 20_000): Promise<Data> {
   let run: Data = {};
-  const until = Date.now() + ms;
-  for (;;) {
+  return waitFor(async () => {
     run = await runOf(server, user, runId);
-    if (statuses.includes(run.status)) return run;
-    if (Date.now() > until) throw new Error(`run ${runId} still ${run.status}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+    return statuses.includes(run.status) && run;
+  }, ms).catch(() => {
+    throw new Error(`run ${runId} still ${run.status}`);
+  });
 }
 
 /** Subscribes to a thread's events and resolves once the server listens. */
 export async function watchThread(server: TestServer, user: TestUser, threadId: string, after?: string): Promise<Collected<Data>> {
   const before = server.app.services.bus.listenerCount();
   const sub = collect<Data>(server.wsClient({ token: user.token }), THREAD_EVENTS, { id: threadId, ...(after ? { after } : {}) });
-  await poll(() => server.app.services.bus.listenerCount() > before || sub.errors.length > 0);
+  await waitFor(() => server.app.services.bus.listenerCount() > before || sub.errors.length > 0, 'the server to listen');
   return sub;
 }
 
 /** Resolves when an event matching `predicate` has arrived; returns the events so far. */
 export async function until(sub: Collected<Data>, predicate: (event: Data) => boolean, ms = 20_000): Promise<Data[]> {
-  await poll(() => sub.events.some((e) => predicate(e.threadEvents)) || sub.errors.length > 0, ms);
+  await waitFor(() => sub.events.some((e) => predicate(e.threadEvents)) || sub.errors.length > 0, 'the event', ms);
   if (sub.errors.length) throw new Error(JSON.stringify(sub.errors));
   return sub.events.map((e) => e.threadEvents);
 }

@@ -1,5 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { Data } from './kit.ts';
 import type { GraphQLResponse, TestServer } from './server.ts';
 
 export const FILE_FIELDS = 'id name contentType size sha256 status error isImage pageCount rowCount textPreview downloadUrl';
@@ -7,8 +8,6 @@ export const FILE_FIELDS = 'id name contentType size sha256 status error isImage
 const UPLOAD = `mutation($input: UploadFileInput!) { uploadFile(input: $input) {
   __typename ... on File { ${FILE_FIELDS} }
   ... on ValidationError { message issues { field message } } ... on PlanLimitError { message limit max } ... on Error { message } } }`;
-
-export type Data = Record<string, any>;
 
 /**
  * Uploads through the real HTTP endpoint with a GraphQL multipart request (operations, map, one
@@ -55,16 +54,6 @@ export function filesUnder(root: string): string[] {
   };
   walk(root);
   return found.sort();
-}
-
-export async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, what: string, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /**

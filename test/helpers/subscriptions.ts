@@ -1,11 +1,14 @@
 import type { Client } from 'graphql-ws';
+import { waitFor } from './kit.ts';
 
 export interface Collected<T> {
   events: T[];
   errors: unknown[];
   completed: boolean;
-  /** Resolves when at least `count` events arrived (or rejects after `ms`). */
+  /** Resolves when at least `count` events arrived (or rejects after `ms`, default 20 s). */
   waitFor(count: number, ms?: number): Promise<T[]>;
+  /** Resolves with the first event `predicate` accepts, once it arrived (or rejects after `ms`, default 20 s). */
+  until(predicate: (event: T) => boolean, what?: string, ms?: number): Promise<T>;
   /** Resolves when the subscription ended with an error or completed. */
   ended(ms?: number): Promise<void>;
   stop(): void;
@@ -22,11 +25,17 @@ export function collect<T = Record<string, any>>(
     events: [],
     errors: [],
     completed: false,
-    waitFor: (count, ms = 10_000) => poll(() => state.events.length >= count || state.errors.length > 0, ms).then(() => {
+    waitFor: (count, ms = 20_000) => waitFor(() => state.events.length >= count || state.errors.length > 0, `${count} events`, ms).then(() => {
       if (state.events.length < count) throw new Error(`subscription failed: ${JSON.stringify(state.errors)}`);
       return state.events;
     }),
-    ended: (ms = 10_000) => poll(() => state.completed || state.errors.length > 0, ms),
+    until: async (predicate, what = 'the event', ms = 20_000) => {
+      await waitFor(() => state.events.some(predicate) || state.errors.length > 0, what, ms);
+      const found = state.events.find(predicate);
+      if (found === undefined) throw new Error(`subscription failed: ${JSON.stringify(state.errors)}`);
+      return found;
+    },
+    ended: (ms = 10_000) => waitFor(() => state.completed || state.errors.length > 0, 'the subscription to end', ms).then(() => undefined),
     stop: () => unsubscribe(),
   };
   const unsubscribe = client.subscribe<T>(
@@ -43,14 +52,6 @@ export function collect<T = Record<string, any>>(
     },
   );
   return state;
-}
-
-export async function poll(predicate: () => boolean, ms = 10_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** For `collect`: keeps only MessageEvents of a `threadEvents` subscription. */

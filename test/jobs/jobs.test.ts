@@ -6,6 +6,7 @@ import { addJob, InvalidJobPayloadError } from '../../src/repositories/jobs.ts';
 import type { AppServices } from '../../src/core/context.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/kit.ts';
 
 const seen: Array<{ note: string; attempt: number }> = [];
 let failOnce = true;
@@ -37,14 +38,6 @@ afterAll(async () => {
   await server?.stop();
   await db?.drop();
 });
-
-async function waitFor(predicate: () => boolean, ms = 10_000) {
-  const until = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > until) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('jobs', () => {
   it('runs a job enqueued in a committed transaction', async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, createPool, NOTIFY_AT_COMMIT, type Database } from '../../src/db/database.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { poll } from '../helpers/subscriptions.ts';
+import { waitFor } from '../helpers/kit.ts';
 
 let testDb: TestDatabase;
 beforeAll(async () => {
@@ -73,7 +73,7 @@ describe('NOTIFY held back until the commit', () => {
       });
       const committed = statements.length;
       expect(statements.at(-1)).toMatch(/^select pg_notify\('held_back', .*;\ncommit$/s); // one round trip for all three and the commit
-      await poll(() => received.length >= 3);
+      await waitFor(() => received.length >= 3);
       expect(received).toEqual(tricky);
 
       await db
@@ -97,7 +97,7 @@ describe('NOTIFY held back until the commit', () => {
 
       // Outside a transaction it runs at once.
       await notify(db, 'right away');
-      await poll(() => received.length >= 4);
+      await waitFor(() => received.length >= 4);
       await new Promise((r) => setTimeout(r, 100));
       expect(received).toEqual([...tricky, 'right away']);
       expect(statements.length).toBeGreaterThan(committed);

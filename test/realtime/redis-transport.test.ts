@@ -6,7 +6,8 @@ import { RedisTransport } from '../../src/realtime/redis-transport.ts';
 import { signUpUser } from '../helpers/accounts.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import { startTestServer } from '../helpers/server.ts';
-import { collect, poll } from '../helpers/subscriptions.ts';
+import { collect } from '../helpers/subscriptions.ts';
+import { waitFor } from '../helpers/kit.ts';
 
 /** The optional Redis transport, against a real Redis (skipped when none is reachable). */
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -46,13 +47,13 @@ describe.skipIf(!reachable)('Redis transport', () => {
     const a = await startProcess();
     const b = await startProcess();
     await a.transport.publish(['one']);
-    await poll(() => a.received.length >= 1 && b.received.length >= 1, 5_000);
+    await waitFor(() => a.received.length >= 1 && b.received.length >= 1, 5_000);
     expect(a.received).toEqual(['one']);
     expect(b.received).toEqual(['one']);
 
     const many = Array.from({ length: 20 }, (_, i) => `event-${i}`);
     await b.transport.publish(many);
-    await poll(() => a.received.length >= 21 && b.received.length >= 21, 5_000);
+    await waitFor(() => a.received.length >= 21 && b.received.length >= 21, 5_000);
     expect(a.received).toEqual(['one', ...many]);
     expect(b.received).toEqual(['one', ...many]);
     expect(a.reconnects + b.reconnects).toBe(0);
@@ -76,9 +77,9 @@ describe.skipIf(!reachable)('Redis transport', () => {
     expect(ids).toHaveLength(1);
     await admin.call('CLIENT', 'KILL', 'ID', ids[0]!);
 
-    await poll(() => b.reconnects >= 1, 10_000);
+    await waitFor(() => b.reconnects >= 1, 10_000);
     await a.transport.publish(['after']);
-    await poll(() => b.received.includes('after') && a.received.includes('after'), 5_000);
+    await waitFor(() => b.received.includes('after') && a.received.includes('after'), 5_000);
     expect(b.received).toEqual(['after']);
     expect(b.reconnects).toBe(1);
     expect(a.reconnects).toBe(0);
@@ -109,7 +110,7 @@ describe.skipIf(!reachable)('Redis transport', () => {
       const thread = threads.data.threads.edges.find((e: any) => e.node.isDefault).node.id;
       const listening = a.app.services.bus.listenerCount();
       const sub = collect(a.wsClient({ token: user.token }), 'subscription($id: ID!) { threadEvents(threadId: $id) { ... on MessageEvent { message { body } } } }', { id: thread });
-      await poll(() => a.app.services.bus.listenerCount() > listening, 5_000);
+      await waitFor(() => a.app.services.bus.listenerCount() > listening, 5_000);
       await b.gql('mutation($id: ID!) { sendMessage(input: { threadId: $id, body: "via redis" }) { __typename } }', { id: thread }, { token: user.token });
       const [event] = await sub.waitFor(1);
       expect(event).toEqual({ threadEvents: { message: { body: 'via redis' } } });

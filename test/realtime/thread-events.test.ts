@@ -4,7 +4,8 @@ import { SUBSCRIPTION_LOADER_TTL_MS } from '../../src/schema/batched.ts';
 import { signUpUser, type TestUser } from '../helpers/accounts.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { collect, messageEvents, poll, type Collected } from '../helpers/subscriptions.ts';
+import { collect, messageEvents, type Collected } from '../helpers/subscriptions.ts';
+import { gqlOn, waitFor, type Data } from '../helpers/kit.ts';
 
 /** Two API processes on one database, like a scaled-out installation. */
 let db: TestDatabase;
@@ -19,12 +20,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-type Data = Record<string, any>;
-async function gql(user: TestUser, query: string, variables: Data = {}, on: TestServer = a): Promise<Data> {
-  const result = await on.gql<Data>(query, variables, { token: user.token });
-  if (result.errors) throw new Error(JSON.stringify(result.errors));
-  return result.data!;
-}
+const gql = gqlOn(() => a);
 
 const EVENTS = `subscription($id: ID!, $after: String) {
   threadEvents(threadId: $id, after: $after) {
@@ -39,7 +35,7 @@ const SEND = `mutation($id: ID!, $body: String!) { sendMessage(input: { threadId
 async function listen(server: TestServer, start: () => Collected<Data>): Promise<Collected<Data>> {
   const before = server.app.services.bus.listenerCount();
   const sub = start();
-  await poll(() => server.app.services.bus.listenerCount() > before || sub.errors.length > 0);
+  await waitFor(() => server.app.services.bus.listenerCount() > before || sub.errors.length > 0);
   return sub;
 }
 
@@ -56,7 +52,7 @@ describe('threadEvents', () => {
       collect(a.wsClient({ token: user.token }), 'subscription($id: ID!) { threadEvents(threadId: $id) { __typename ... on MessageEvent { message { body authorUser { displayName } } } } }', { id: thread }),
     );
     const authorOf = async (body: string) => {
-      await poll(() => sub.events.some((e) => e.threadEvents.message?.body === body));
+      await waitFor(() => sub.events.some((e) => e.threadEvents.message?.body === body));
       return sub.events.find((e) => e.threadEvents.message?.body === body)!.threadEvents.message.authorUser.displayName;
     };
     await gql(user, SEND, { id: thread, body: 'before the rename' });
@@ -112,7 +108,7 @@ describe('threadEvents', () => {
     expect(cursors).toEqual([...cursors].sort((x, y) => x - y));
     resumed.stop();
     // Unsubscribing releases the bus listeners (no leak per subscription).
-    await poll(() => b.app.services.bus.listenerCount() === 0);
+    await waitFor(() => b.app.services.bus.listenerCount() === 0);
   });
 
   it('loses nothing sent while the subscription is being set up', async () => {
@@ -143,7 +139,7 @@ describe('threadEvents', () => {
     });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const reader = response.body!.getReader();
-    await poll(() => a.app.services.bus.listenerCount() > listenersBefore);
+    await waitFor(() => a.app.services.bus.listenerCount() > listenersBefore);
     await gql(user, SEND, { id: thread, body: 'over SSE' }, b);
     let text = '';
     while (!text.includes('over SSE')) {
