@@ -113,7 +113,7 @@ export function partialOutcome(error: unknown): RunOutcome | undefined {
  * on bad arguments, an unknown tool or a failure. Recorded as a run step either way.
  */
 async function callTool(
-  services: AppServices,
+  services: Pick<AppServices, 'db' | 'logger'>,
   tools: AgentTool[],
   call: ToolCall,
   at: { run: Run; position: number },

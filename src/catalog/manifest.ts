@@ -30,7 +30,7 @@ export const manifestSchema = z.strictObject({
     emoji: z.string().min(1).max(8),
     color: hexColor,
   }),
-  /** Tools the teammate may call (see src/agents/tools/tool-names.ts). */
+  /** Tools the teammate may call (see src/catalog/tool-names.ts). */
   tools: z.array(z.enum(TOOL_NAMES as [string, ...string[]])).min(1),
   /** Default model name; the installation's DEFAULT_MODEL or the offline model stand in when unavailable. */
   model: z.string().min(1).max(100),

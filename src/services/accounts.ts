@@ -49,7 +49,7 @@ async function provisionPersonalOrg(trx: Executor, user: User): Promise<void> {
 }
 
 async function createUser(
-  services: AppServices,
+  services: Pick<AppServices, 'db'>,
   values: Parameters<typeof insertUser>[1],
 ): Promise<User | undefined> {
   return services.db.transaction().execute(async (trx) => {
@@ -59,7 +59,7 @@ async function createUser(
   });
 }
 
-export function tokenFor(services: AppServices, user: User): Promise<AuthResult> {
+export function tokenFor(services: Pick<AppServices, 'auth' | 'config'>, user: User): Promise<AuthResult> {
   return issueToken(services.auth.secret, user.id, services.config.tokenTtlSeconds).then((t) => ({ ...t, user }));
 }
 

@@ -8,7 +8,7 @@ import { canManageOrg, type Viewer } from '../core/context.ts';
 
 /** Creates a key for the current organisation; the secret is returned here once and never again. */
 export async function createApiKey(
-  services: AppServices,
+  services: Pick<AppServices, 'db'>,
   viewer: Viewer,
   input: unknown,
 ): Promise<{ apiKey: ApiKey; secret: string }> {
@@ -36,11 +36,11 @@ export async function createApiKey(
 }
 
 /** Keys of the current organisation the viewer may see: all for owners/admins, their own otherwise. */
-export function visibleApiKeys(services: AppServices, viewer: Viewer): Promise<ApiKey[]> {
+export function visibleApiKeys(services: Pick<AppServices, 'db'>, viewer: Viewer): Promise<ApiKey[]> {
   return listApiKeys(services.db, viewer.org.id, canManageOrg(viewer.role) ? undefined : viewer.user.id);
 }
 
-export async function findVisibleApiKeys(services: AppServices, viewer: Viewer, ids: readonly string[]): Promise<ApiKey[]> {
+export async function findVisibleApiKeys(services: Pick<AppServices, 'db'>, viewer: Viewer, ids: readonly string[]): Promise<ApiKey[]> {
   const keys = await findApiKeysInOrg(services.db, viewer.org.id, ids);
   return keys.filter((k) => canManageOrg(viewer.role) || k.createdBy === viewer.user.id);
 }

@@ -35,7 +35,7 @@ export interface CatalogListing extends CatalogEntry {
 
 /** The catalog with each entry's `hired` state for the viewer's organisation. */
 export async function catalogForViewer(
-  services: AppServices,
+  services: Pick<AppServices, 'db'>,
   viewer: Viewer | null,
   filter: { category?: Category | null; search?: string | null },
 ): Promise<CatalogListing[]> {

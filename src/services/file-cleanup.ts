@@ -7,7 +7,7 @@ export async function removeObject(services: Pick<AppServices, 'storage' | 'logg
 }
 
 /** Forgets a file that never became one (refused or abandoned direct upload): object, then row. */
-export async function discardFile(services: AppServices, file: Pick<StoredFile, 'id' | 'storageKey'>): Promise<void> {
+export async function discardFile(services: Pick<AppServices, 'db' | 'storage'>, file: Pick<StoredFile, 'id' | 'storageKey'>): Promise<void> {
   await services.storage.delete(file.storageKey);
   await deleteFileRow(services.db, file.id);
 }
@@ -26,7 +26,7 @@ export async function expireUpload(services: AppServices, fileId: string): Promi
 }
 
 /** Job body: a deleted file's bytes leave storage (safe to repeat; removing nothing is fine). */
-export async function purgeDeletedFile(services: AppServices, fileId: string): Promise<void> {
+export async function purgeDeletedFile(services: Pick<AppServices, 'db' | 'storage'>, fileId: string): Promise<void> {
   const file = await findFileById(services.db, fileId);
   if (!file?.deletedAt) return;
   await services.storage.delete(file.storageKey);

@@ -36,7 +36,7 @@ export async function fileEventFor(services: AppServices, viewer: Viewer, event:
 }
 
 /** Announces a change of a file outside a transaction (ingestion steps are single statements). */
-export async function publishFileChange(services: AppServices, file: Pick<StoredFile, 'id' | 'orgId'>, change: FileChange): Promise<void> {
+export async function publishFileChange(services: Pick<AppServices, 'bus' | 'logger'>, file: Pick<StoredFile, 'id' | 'orgId'>, change: FileChange): Promise<void> {
   await services.bus
     .publish([{ kind: 'file', orgId: file.orgId, fileId: file.id, change }])
     .catch((error) => services.logger.error({ err: error, fileId: file.id }, 'publishing a file event failed'));

@@ -36,13 +36,13 @@ function refuse(field: string, message: string): never {
   throw new ValidationError([{ field, message }]);
 }
 
-function assertSize(services: AppServices, size: number, field: string): void {
+function assertSize(services: Pick<AppServices, 'config'>, size: number, field: string): void {
   const max = services.config.storage.maxBytes;
   if (size > max) refuse(field, `is ${formatBytes(size)}; files may be at most ${formatBytes(max)}`);
   if (size === 0) refuse(field, 'is empty');
 }
 
-function assertAllowedType(services: AppServices, inspection: Pick<Inspection, 'contentType'>, field: string): void {
+function assertAllowedType(services: Pick<AppServices, 'config'>, inspection: Pick<Inspection, 'contentType'>, field: string): void {
   if (!isAllowedType(inspection.contentType, services.config.storage.allowedTypes)) {
     refuse(field, `is ${inspection.contentType === 'application/octet-stream' ? 'not a recognised document, text or image' : inspection.contentType}, which this installation does not accept`);
   }
@@ -218,7 +218,7 @@ export async function createUploadUrl(services: AppServices, viewer: Viewer, inp
 }
 
 /** Streams a stored object through the inspector, stopping past `max` bytes. */
-async function inspectStored(services: AppServices, file: StoredFile, max: number): Promise<Inspection> {
+async function inspectStored(services: Pick<AppServices, 'storage'>, file: StoredFile, max: number): Promise<Inspection> {
   const inspector = new ContentInspector(file.name, file.contentType);
   const stream = await services.storage.get(file.storageKey);
   for await (const chunk of stream) {
@@ -293,7 +293,7 @@ export async function deleteFile(services: AppServices, viewer: Viewer, fileId: 
 }
 
 /** A fresh signed download URL, or null while the bytes are not there (pending) or after deletion. */
-export async function downloadUrlOf(services: AppServices, file: StoredFile): Promise<string | null> {
+export async function downloadUrlOf(services: Pick<AppServices, 'config' | 'storage'>, file: StoredFile): Promise<string | null> {
   if (file.status === 'pending' || file.deletedAt) return null;
   return services.storage.downloadUrl(file.storageKey, {
     fileId: file.id,

@@ -22,7 +22,7 @@ type GoalBusEvent = Extract<BusEvent, { kind: 'goal' }>;
 const FINAL: Goal['status'][] = ['succeeded', 'failed', 'cancelled'];
 
 /** The payload of a goal event for one subscriber: only for people in the goal's thread. */
-export async function goalEventFor(services: AppServices, viewer: Viewer, event: GoalBusEvent): Promise<GoalEventPayload | undefined> {
+export async function goalEventFor(services: Pick<AppServices, 'db'>, viewer: Viewer, event: GoalBusEvent): Promise<GoalEventPayload | undefined> {
   if (event.orgId !== viewer.org.id) return undefined;
   const [[goal], [thread]] = await Promise.all([
     findVisibleGoals(services.db, viewer.org.id, viewer.user.id, [event.goalId]),

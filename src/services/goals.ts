@@ -164,7 +164,7 @@ export async function createGoal(services: AppServices, viewer: Viewer, threadId
 }
 
 /** A goal the viewer can see (they are in its thread). */
-export async function visibleGoal(services: AppServices, viewer: Viewer, goalId: string): Promise<Goal> {
+export async function visibleGoal(services: Pick<AppServices, 'db'>, viewer: Viewer, goalId: string): Promise<Goal> {
   const [goal] = await findVisibleGoals(services.db, viewer.org.id, viewer.user.id, [goalId]);
   if (!goal) throw new NotFoundError('Goal');
   return goal;

@@ -12,7 +12,7 @@ import type { Viewer } from '../core/context.ts';
  */
 const content = z.string().trim().min(1, 'must not be empty').max(4000, 'must be at most 4000 characters');
 
-export async function addMemory(services: AppServices, viewer: Viewer, teammateId: string, input: unknown): Promise<Memory> {
+export async function addMemory(services: Pick<AppServices, 'db'>, viewer: Viewer, teammateId: string, input: unknown): Promise<Memory> {
   const values = parseInput(z.object({ content }), input);
   const teammate = await findTeammate(services.db, viewer.org.id, teammateId);
   if (!teammate) throw new NotFoundError('Teammate');
@@ -22,7 +22,7 @@ export async function addMemory(services: AppServices, viewer: Viewer, teammateI
   return memory!;
 }
 
-async function findMemory(services: AppServices, viewer: Viewer, memoryId: string): Promise<Memory> {
+async function findMemory(services: Pick<AppServices, 'db'>, viewer: Viewer, memoryId: string): Promise<Memory> {
   const [memory] = await findMemoriesInOrg(services.db, viewer.org.id, [memoryId]);
   if (!memory) throw new NotFoundError('Memory');
   return memory;

@@ -49,7 +49,7 @@ export async function attachFilesToMessage(trx: Executor, orgId: string, message
  * storage read per inlined image. Messages without attachments map to [].
  */
 export async function attachmentsForMessages(
-  services: AppServices,
+  services: Pick<AppServices, 'db' | 'logger' | 'storage'>,
   orgId: string,
   messageIds: string[],
 ): Promise<Map<string, Attachment[]>> {

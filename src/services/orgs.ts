@@ -50,7 +50,7 @@ export function canChangeRole(actor: OrgRole, target: OrgRole, next?: OrgRole): 
   return false;
 }
 
-export async function createOrg(services: AppServices, viewer: Viewer, input: unknown): Promise<Org> {
+export async function createOrg(services: Pick<AppServices, 'db'>, viewer: Viewer, input: unknown): Promise<Org> {
   const { name } = parseInput(z.object({ name: orgNameSchema }), input);
   return services.db.transaction().execute(async (trx) => {
     const org = await insertOrg(trx, { name, kind: 'team' });
@@ -61,7 +61,7 @@ export async function createOrg(services: AppServices, viewer: Viewer, input: un
 }
 
 export async function inviteMember(
-  services: AppServices,
+  services: Pick<AppServices, 'db'>,
   viewer: Viewer,
   input: unknown,
 ): Promise<{ invitation: Invitation; token: string }> {
@@ -111,7 +111,7 @@ export async function acceptInvitation(services: AppServices, viewer: Viewer, in
   });
 }
 
-export async function revokeInvitation(services: AppServices, viewer: Viewer, invitationId: string): Promise<Invitation> {
+export async function revokeInvitation(services: Pick<AppServices, 'db'>, viewer: Viewer, invitationId: string): Promise<Invitation> {
   const [invitation] = await findInvitationsAdministeredBy(services.db, viewer.user.id, [invitationId]);
   if (!invitation || invitation.orgId !== viewer.org.id) throw new NotFoundError('Invitation');
   await markInvitation(services.db, invitation.id, { revoked: true });
@@ -119,7 +119,7 @@ export async function revokeInvitation(services: AppServices, viewer: Viewer, in
 }
 
 export async function changeMemberRole(
-  services: AppServices,
+  services: Pick<AppServices, 'db'>,
   viewer: Viewer,
   input: { userId: string; role: unknown },
 ): Promise<{ org: Org; member: OrgMember }> {

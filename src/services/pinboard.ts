@@ -289,7 +289,7 @@ export interface PinboardFilters {
  * (title over tags over body). Filters combine.
  */
 export async function listPinboardPosts(
-  services: AppServices,
+  services: Pick<AppServices, 'db'>,
   orgId: string,
   filters: PinboardFilters,
   page: { limit: number; after?: PostPosition; before?: PostPosition; inverted: boolean },
@@ -298,7 +298,7 @@ export async function listPinboardPosts(
 }
 
 /** A post of the viewer's organisation by slug (any case); undefined when there is none. */
-export function findPinboardPostBySlug(services: AppServices, viewer: Viewer, slug: string): Promise<PinboardPost | undefined> {
+export function findPinboardPostBySlug(services: Pick<AppServices, 'db'>, viewer: Viewer, slug: string): Promise<PinboardPost | undefined> {
   return findPostBySlug(services.db, viewer.org.id, slug.trim().toLowerCase());
 }
 

@@ -49,7 +49,7 @@ const scheduleGoalSchema = goalRequestSchema.extend({
 });
 
 /** `scheduleGoal`: a recurring goal in a thread; each occurrence becomes a normal goal. */
-export async function scheduleGoal(services: AppServices, viewer: Viewer, threadId: string, input: unknown): Promise<Schedule> {
+export async function scheduleGoal(services: Pick<AppServices, 'clock' | 'db'>, viewer: Viewer, threadId: string, input: unknown): Promise<Schedule> {
   const values = parseInput(scheduleGoalSchema, input);
   return services.db.transaction().execute(async (trx) => {
     const thread = await lockThreadOfMember(trx, viewer.org.id, viewer.user.id, threadId);
@@ -71,7 +71,7 @@ export async function scheduleGoal(services: AppServices, viewer: Viewer, thread
   });
 }
 
-async function visibleSchedule(services: AppServices, viewer: Viewer, id: string): Promise<Schedule> {
+async function visibleSchedule(services: Pick<AppServices, 'db'>, viewer: Viewer, id: string): Promise<Schedule> {
   const [schedule] = await findVisibleSchedules(services.db, viewer.org.id, viewer.user.id, [id]);
   if (!schedule) throw new NotFoundError('Schedule');
   return schedule;

@@ -83,7 +83,7 @@ export function readOrgSettings(stored: Record<string, unknown>): OrgSettings {
   return parsed.success ? parsed.data : orgSettingsSchema.parse({});
 }
 
-export async function loadUserSettings(services: AppServices, userId: string): Promise<UserSettings> {
+export async function loadUserSettings(services: Pick<AppServices, 'db'>, userId: string): Promise<UserSettings> {
   return readUserSettings(await getUserSettings(services.db, userId));
 }
 
@@ -92,7 +92,7 @@ export async function loadUserSettings(services: AppServices, userId: string): P
  * one transaction. Turning notifications off turns mentions, direct and team messages off as well.
  */
 export async function updateSettings(
-  services: AppServices,
+  services: Pick<AppServices, 'db'>,
   viewer: Viewer,
   input: unknown,
 ): Promise<{ settings: UserSettings; org: Org }> {
@@ -119,7 +119,7 @@ export async function updateSettings(
   });
 }
 
-export async function updateProfile(services: AppServices, viewer: Viewer, input: unknown): Promise<User> {
+export async function updateProfile(services: Pick<AppServices, 'db'>, viewer: Viewer, input: unknown): Promise<User> {
   const values = parseInput(
     z
       .object({

@@ -204,7 +204,7 @@ export async function createTeammate(services: AppServices, viewer: Viewer, inpu
 }
 
 export async function updateTeammate(
-  services: AppServices,
+  services: Pick<AppServices, 'config' | 'db'>,
   viewer: Viewer,
   teammateId: string,
   input: PersonaInput,
@@ -250,7 +250,7 @@ export interface TeammateDocument {
   memories: Array<{ content: string; createdAt: string }>;
 }
 
-export async function exportTeammate(services: AppServices, teammate: Teammate): Promise<TeammateDocument> {
+export async function exportTeammate(services: Pick<AppServices, 'db'>, teammate: Teammate): Promise<TeammateDocument> {
   const memories = (await memoriesOfTeammates(services.db, teammate.orgId, [teammate.id])).get(teammate.id) ?? [];
   return {
     format: DOCUMENT_FORMAT,

@@ -32,7 +32,7 @@ import { canManageOrg, type Viewer } from '../core/context.ts';
 const DEFAULT_THREAD_TITLE = 'Team chat';
 
 /** A thread the viewer may read: in their current organisation, and they are a member. */
-export async function visibleThread(services: AppServices, viewer: Viewer, threadId: string): Promise<Thread> {
+export async function visibleThread(services: Pick<AppServices, 'db'>, viewer: Viewer, threadId: string): Promise<Thread> {
   const [thread] = await findThreadsOfMember(services.db, viewer.org.id, viewer.user.id, [threadId]);
   if (!thread) throw new NotFoundError('Thread');
   return thread;
