@@ -1,6 +1,5 @@
 import { SignJWT } from 'jose';
 import { sql } from 'kysely';
-import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { signUpUser } from '../helpers/accounts.ts';
@@ -173,7 +172,7 @@ describe('refused credentials', () => {
     const sub = await userIdOf(user.email);
     const soon = await forgeToken({ sub, exp: Math.floor(Date.now() / 1000) + 2 });
     // Not lazy: the same socket stays open between the two operations.
-    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${soon}` } });
+    const client = server.wsClient({ authorization: `Bearer ${soon}` }, { lazy: false });
     expect(await wsExecute(client, '{ viewer { user { email } } }')).toEqual({ data: { viewer: { user: { email: user.email } } } });
     await new Promise((r) => setTimeout(r, 2_600));
     await expect(wsExecute(client, '{ viewer { user { email } } }')).rejects.toSatisfy(

@@ -2,11 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnTmates } from '../helpers/process.ts';
-import { wsExecute } from '../helpers/server.ts';
+import { wsClientTo, wsExecute } from '../helpers/server.ts';
 
 const homes: string[] = [];
 function tempHome(): string {
@@ -81,7 +79,7 @@ describe('tmates CLI', () => {
       await fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' })
     ).json()) as unknown;
     expect(http).toEqual({ data: { __typename: 'Query' } });
-    const ws = createClient({ url: url!.replace('http', 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    const ws = wsClientTo(url!.replace('http', 'ws'));
     expect(await wsExecute(ws, '{ __typename }')).toEqual({ data: { __typename: 'Query' } });
     await ws.dispose();
     expect(postgresProcessesUnder(home).length).toBeGreaterThan(0);

@@ -26,9 +26,17 @@ export interface TestServer {
     variables?: Record<string, unknown>,
     options?: { token?: string; headers?: Record<string, string> },
   ): Promise<GraphQLResponse<T> & { status: number; headers: Headers }>;
-  /** A graphql-ws client (the library's own) connected to this server. */
-  wsClient(connectionParams?: Record<string, unknown>): Client;
+  /** A graphql-ws client (the library's own) connected to this server; disposed when the server stops. */
+  wsClient(connectionParams?: Record<string, unknown>, options?: { lazy?: boolean }): Client;
   stop(): Promise<void>;
+}
+
+/**
+ * The graphql-ws client (the library's own, over `ws`) for a `ws://…/graphql` URL: no retries, and
+ * lazy (it connects on the first operation) unless `lazy: false` keeps one socket open from the start.
+ */
+export function wsClientTo(url: string, connectionParams?: Record<string, unknown>, options: { lazy?: boolean } = {}): Client {
+  return createClient({ url, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: options.lazy ?? true });
 }
 
 /** Starts the real server (HTTP + graphql-ws, optionally the worker) on a random port. */
@@ -80,14 +88,8 @@ export async function startTestServer(options: {
       const body = (await response.json()) as GraphQLResponse<never>;
       return { ...body, status: response.status, headers: response.headers };
     },
-    wsClient(connectionParams) {
-      const client = createClient({
-        url: wsUrl,
-        webSocketImpl: WebSocket,
-        connectionParams,
-        retryAttempts: 0,
-        lazy: true,
-      });
+    wsClient(connectionParams, options) {
+      const client = wsClientTo(wsUrl, connectionParams, options);
       clients.push(client);
       return client;
     },
