@@ -4,49 +4,10 @@ import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import type { EventBus } from '../realtime/event-bus.ts';
-import type { ModelProvider } from '../models/providers/types.ts';
-import type { Org, OrgRole } from '../repositories/orgs.ts';
-import type { Run } from '../repositories/runs.ts';
-import type { Teammate } from '../repositories/teammates.ts';
-import type { User } from '../repositories/users.ts';
 import type { FileStorage } from '../storage/types.ts';
+import type { AgentPort } from './agents.ts';
 import type { JobQueue } from './jobs.ts';
-
-/** Who is asking, and for which organisation. Every tenant read and write is scoped by `org`. */
-export interface Viewer {
-  user: User;
-  org: Org;
-  role: OrgRole;
-  /** How the caller proved who they are. */
-  via: 'token' | 'supabase' | 'api_key';
-  apiKeyId?: string;
-  /** When the presented credential stops being accepted (undefined: API key without expiry). */
-  expiresAt?: Date;
-}
-
-/** Role predicates, kept small and pure so services and `viewerCan…` fields share them. */
-export const canManageOrg = (role: OrgRole) => role === 'owner' || role === 'admin';
-
-/** The graphile-worker job executing a run, when there is one (delegated runs run inside their parent's). */
-export interface JobInfo {
-  workerId: string | null;
-  attempts: number;
-  maxAttempts: number;
-  /** Fires when the worker is shutting down: the turn stops and its job is retried elsewhere. */
-  abortSignal?: AbortSignal;
-}
-
-/**
- * What the rest of the process may ask of the agent runtime (`agents/runtime.ts` implements it):
- * the model provider, running a run's turn, and a delegated question to another teammate.
- */
-export interface AgentPort {
-  readonly provider: ModelProvider;
-  /** Runs (or resumes) one run to its end; throws to have its job retried. */
-  execute(runId: string, job: JobInfo): Promise<void>;
-  /** Asks `teammate` a question inside `parent`'s turn; resolves with the finished delegation run. */
-  delegate(input: { parent: Run; teammate: Teammate; question: string; signal: AbortSignal; askedBy: string }): Promise<Run>;
-}
+import type { Viewer } from './viewer.ts';
 
 /** Long-lived parts of a running process, created once at start and shared by every operation. */
 export interface AppServices {

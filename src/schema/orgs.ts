@@ -9,7 +9,7 @@ import {
   type OrgMember,
 } from '../repositories/orgs.ts';
 import { readOrgSettings, type OrgSettings } from '../services/settings.ts';
-import { canManageOrg } from '../core/context.ts';
+import { canManageOrg } from '../core/viewer.ts';
 import { batched } from './batched.ts';
 import { builder } from './builder.ts';
 import { UserRef } from './users.ts';

@@ -1,7 +1,7 @@
 import { membershipsOfUser } from '../repositories/orgs.ts';
 import { visibleApiKeys } from '../services/api-keys.ts';
 import { loadUserSettings } from '../services/settings.ts';
-import type { Viewer } from '../core/context.ts';
+import type { Viewer } from '../core/viewer.ts';
 import { ApiKeyRef } from './api-keys.ts';
 import { builder } from './builder.ts';
 import { OrgRef, OrgRoleEnum } from './orgs.ts';

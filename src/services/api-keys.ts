@@ -4,7 +4,7 @@ import { findApiKeysInOrg, insertApiKey, listApiKeys, revokeApiKeyRow, type ApiK
 import type { AppServices } from '../core/context.ts';
 import { ForbiddenError, NotFoundError } from './errors.ts';
 import { parseInput } from './validation.ts';
-import { canManageOrg, type Viewer } from '../core/context.ts';
+import { canManageOrg, type Viewer } from '../core/viewer.ts';
 
 /** Creates a key for the current organisation; the secret is returned here once and never again. */
 export async function createApiKey(

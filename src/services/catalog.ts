@@ -5,7 +5,7 @@ import { listCatalog, upsertCatalogEntry, type CatalogEntry } from '../repositor
 import { hiredCatalogKeys, syncCatalogPersona } from '../repositories/teammates.ts';
 import type { AppServices } from '../core/context.ts';
 import { personaFromManifest } from './teammates.ts';
-import type { Viewer } from '../core/context.ts';
+import type { Viewer } from '../core/viewer.ts';
 
 /**
  * Loads the bundled manifests into `catalog_teammates`. Idempotent: unchanged manifests touch

@@ -1,7 +1,7 @@
 import { oncePerEvent, type BusEvent, type FileChange } from '../realtime/events.ts';
 import { findFilesInOrg, type StoredFile } from '../repositories/files.ts';
 import type { AppServices } from '../core/context.ts';
-import type { Viewer } from '../core/context.ts';
+import type { Viewer } from '../core/viewer.ts';
 
 /** What a `viewerEvents` subscriber receives when a file changes (before GraphQL shapes it). */
 export interface FileEventPayload {

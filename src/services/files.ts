@@ -20,7 +20,7 @@ import { discardFile, removeObject } from './file-cleanup.ts';
 import { ContentInspector, formatBytes, inspectBytes, isAllowedType, type Inspection } from './file-content.ts';
 import { sanitizeFileName } from './file-names.ts';
 import { parseInput } from './validation.ts';
-import { canManageOrg, type Viewer } from '../core/context.ts';
+import { canManageOrg, type Viewer } from '../core/viewer.ts';
 
 const MB = 1024 * 1024;
 

@@ -4,7 +4,7 @@ import { topics, type BusEvent, type GoalChange } from '../realtime/events.ts';
 import { findVisibleGoals, tasksOfGoals, type Goal, type GoalTask } from '../repositories/goals.ts';
 import { findThreadsOfMember, type Thread } from '../repositories/threads.ts';
 import type { AppServices } from '../core/context.ts';
-import type { Viewer } from '../core/context.ts';
+import type { Viewer } from '../core/viewer.ts';
 
 /** What a `goalEvents` / `viewerEvents` subscriber receives when a goal moves (before GraphQL shapes it). */
 export interface GoalEventPayload {

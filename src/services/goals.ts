@@ -33,7 +33,7 @@ import { cancelRunsInTransaction, lockForRunQuota, runEvent, runsLeftThisMonth }
 import { readOrgSettings } from './settings.ts';
 import { postSystemMessage } from './system-messages.ts';
 import { parseInput } from './validation.ts';
-import type { Viewer } from '../core/context.ts';
+import type { Viewer } from '../core/viewer.ts';
 
 type Trx = Transaction<DB>;
 

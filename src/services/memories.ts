@@ -4,7 +4,7 @@ import { findTeammate } from '../repositories/teammates.ts';
 import type { AppServices } from '../core/context.ts';
 import { NotFoundError } from './errors.ts';
 import { parseInput } from './validation.ts';
-import type { Viewer } from '../core/context.ts';
+import type { Viewer } from '../core/viewer.ts';
 
 /**
  * A teammate's memory is inspectable, not a black box: every member of the organisation can read,

@@ -18,7 +18,7 @@ import { lockForRunQuota, startRunsForMessage } from './runs.ts';
 import { postSystemMessage } from './system-messages.ts';
 import { lockVisibleThread, visibleThread } from './threads.ts';
 import { parseInput } from './validation.ts';
-import type { Viewer } from '../core/context.ts';
+import type { Viewer } from '../core/viewer.ts';
 
 export const MAX_BODY_LENGTH = 32_000;
 

@@ -27,7 +27,7 @@ import { ConflictError, ForbiddenError, NotFoundError, PlanLimitError } from './
 import { parseInput } from './validation.ts';
 import { ensureDefaultThread, onOrgMemberJoined, onOrgMemberRemoved } from './threads.ts';
 import { transactionWithEvents } from '../realtime/transactional.ts';
-import { canManageOrg, type Viewer } from '../core/context.ts';
+import { canManageOrg, type Viewer } from '../core/viewer.ts';
 
 const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 const orgNameSchema = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');

@@ -2,7 +2,7 @@ import { oncePerEvent, type BusEvent, type PinboardChange } from '../realtime/ev
 import { findPostsInOrg, type PinboardPost } from '../repositories/pinboard.ts';
 import { findThreadsOfMember, type Thread } from '../repositories/threads.ts';
 import type { AppServices } from '../core/context.ts';
-import type { Viewer } from '../core/context.ts';
+import type { Viewer } from '../core/viewer.ts';
 
 /** What a `viewerEvents` subscriber receives when a pinboard post changes (before GraphQL shapes it). */
 export interface PinboardEventPayload {

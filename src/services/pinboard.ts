@@ -27,7 +27,7 @@ import type { AppServices } from '../core/context.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from './errors.ts';
 import { excerptOf, firstFreeSlug, MAX_TAGS, normalizeTag, slugify, TAG_PATTERN } from './pinboard-text.ts';
 import { parseInput } from './validation.ts';
-import { canManageOrg, type Viewer } from '../core/context.ts';
+import { canManageOrg, type Viewer } from '../core/viewer.ts';
 
 /**
  * The pinboard: what the team keeps. Every member of an organisation reads all of its posts.

@@ -28,7 +28,7 @@ import type { AppServices } from '../core/context.ts';
 import { NotFoundError, PlanLimitError } from './errors.ts';
 import { goalRunEnded, goalRunStarted } from './goal-runs.ts';
 import { messageEvent } from './message-events.ts';
-import type { Viewer } from '../core/context.ts';
+import type { Viewer } from '../core/viewer.ts';
 
 type Trx = Transaction<DB>;
 

@@ -21,7 +21,7 @@ import { isTimeZone } from './settings.ts';
 import { lockForRunQuota } from './runs.ts';
 import { postSystemMessage } from './system-messages.ts';
 import { parseInput } from './validation.ts';
-import type { Viewer } from '../core/context.ts';
+import type { Viewer } from '../core/viewer.ts';
 
 /** The first occurrence of a five-field cron expression strictly after `after`, in `timezone`. */
 export function nextOccurrence(cron: string, timezone: string, after: Date): Date {

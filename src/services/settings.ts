@@ -4,7 +4,7 @@ import { getUserSettings, saveUserSettings, updateUserProfile, type User } from 
 import type { AppServices } from '../core/context.ts';
 import { ForbiddenError, NotFoundError } from './errors.ts';
 import { parseInput } from './validation.ts';
-import { canManageOrg, type Viewer } from '../core/context.ts';
+import { canManageOrg, type Viewer } from '../core/viewer.ts';
 
 export function isTimeZone(value: string): boolean {
   try {

@@ -25,7 +25,7 @@ import { transactionWithEvents } from '../realtime/transactional.ts';
 import { announceTeammateJoined, announceTeammateLeft } from './threads.ts';
 import { ForbiddenError, NotFoundError, PlanLimitError } from './errors.ts';
 import { parseInput } from './validation.ts';
-import { canManageOrg, type Viewer } from '../core/context.ts';
+import { canManageOrg, type Viewer } from '../core/viewer.ts';
 
 export function personaFromManifest(manifest: Manifest): Persona {
   return {

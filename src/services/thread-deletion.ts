@@ -5,7 +5,7 @@ import type { AppServices } from '../core/context.ts';
 import { ForbiddenError } from './errors.ts';
 import { stopThreadWork } from './goals.ts';
 import { lockVisibleThread, visibleThread } from './threads.ts';
-import { canManageOrg, type Viewer } from '../core/context.ts';
+import { canManageOrg, type Viewer } from '../core/viewer.ts';
 
 /**
  * Deletes a thread for everyone in it: its messages, runs, goals and schedules, and the teammates'

@@ -7,7 +7,7 @@ import type { AppServices } from '../core/context.ts';
 import { fileEventFor, type FileEventPayload } from './file-events.ts';
 import { pinboardEventFor, type PinboardEventPayload } from './pinboard-events.ts';
 import { goalEventFor, type GoalEventPayload } from './goal-events.ts';
-import type { Viewer } from '../core/context.ts';
+import type { Viewer } from '../core/viewer.ts';
 
 /** What a `threadEvents` / `viewerEvents` subscriber receives (before GraphQL shapes it). */
 export type ThreadEventPayload =

@@ -9,7 +9,7 @@ import { ConflictError } from './errors.ts';
 import { cancelRunsInTransaction } from './runs.ts';
 import { postSystemMessage } from './system-messages.ts';
 import { lockVisibleThread } from './threads.ts';
-import type { Viewer } from '../core/context.ts';
+import type { Viewer } from '../core/viewer.ts';
 
 export interface SessionReset {
   thread: Thread;

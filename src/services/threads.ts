@@ -27,7 +27,7 @@ import {
 import type { AppServices } from '../core/context.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
 import { parseInput } from './validation.ts';
-import { canManageOrg, type Viewer } from '../core/context.ts';
+import { canManageOrg, type Viewer } from '../core/viewer.ts';
 
 const DEFAULT_THREAD_TITLE = 'Team chat';
 

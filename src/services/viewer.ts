@@ -4,7 +4,8 @@ import { API_KEY_PREFIX, sha256, TOKEN_ISSUER, unverifiedIssuer, verifyBuiltinTo
 import { findActiveApiKey, touchApiKey } from '../repositories/api-keys.ts';
 import { membershipsOfUser, type Membership } from '../repositories/orgs.ts';
 import { findUserById, type User } from '../repositories/users.ts';
-import type { AppServices, Viewer } from '../core/context.ts';
+import type { AppServices } from '../core/context.ts';
+import type { Viewer } from '../core/viewer.ts';
 import { ensureSupabaseUser } from './accounts.ts';
 
 export interface Credentials {
