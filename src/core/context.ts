@@ -47,6 +47,14 @@ export interface Context {
   viewer: Viewer | null;
 }
 
+export interface ContextInput {
+  requestId: string;
+  /** Headers of the HTTP request, or of the WebSocket upgrade request. */
+  headers: Headers;
+  /** graphql-ws `connectionParams` (WebSocket only). */
+  connectionParams?: Record<string, unknown>;
+}
+
 /** The signed-in viewer, or a top-level UNAUTHENTICATED error. */
 export function requireViewer(ctx: Pick<Context, 'viewer'>): Viewer {
   if (!ctx.viewer) throw new GraphQLError('Sign in to do this', { extensions: { code: 'UNAUTHENTICATED' } });

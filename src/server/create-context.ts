@@ -1,16 +1,8 @@
-import type { AppServices, Context } from '../core/context.ts';
+import type { AppServices, Context, ContextInput } from '../core/context.ts';
 import type { Logger } from '../logger.ts';
 import { authenticate, bearerToken } from '../services/viewer.ts';
 
 /** Builds the per-operation `Context` (core/context.ts) from a transport's request. */
-export interface ContextInput {
-  requestId: string;
-  /** Headers of the HTTP request, or of the WebSocket upgrade request. */
-  headers: Headers;
-  /** graphql-ws `connectionParams` (WebSocket only). */
-  connectionParams?: Record<string, unknown>;
-}
-
 function param(params: Record<string, unknown> | undefined, ...names: string[]): string | undefined {
   for (const name of names) {
     const value = params?.[name];
