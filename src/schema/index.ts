@@ -12,6 +12,7 @@ import './catalog.ts';
 import './threads.ts';
 import './runs.ts';
 import './messages.ts';
+import './billing.ts';
 import './usage.ts';
 import './events.ts';
 import './files.ts';
@@ -34,6 +35,7 @@ import '../resolvers/events.ts';
 import '../resolvers/files.ts';
 import '../resolvers/pinboard.ts';
 import '../resolvers/goals.ts';
+import '../resolvers/billing.ts';
 
 builder.queryType({ description: 'Everything a client can read.' });
 builder.mutationType({ description: 'Everything a client can change. Expected failures are typed members of each result.' });

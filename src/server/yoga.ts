@@ -7,6 +7,7 @@ import type { Logger } from '../logger.ts';
 import { schema } from '../schema/index.ts';
 import { createContext, type AppServices, type Context } from './context.ts';
 import { useFileRoutes } from './file-routes.ts';
+import { useStripeWebhookRoute } from './stripe-webhook-route.ts';
 import { multipartLimits, useDepthLimit } from './limits.ts';
 
 export interface Readiness {
@@ -106,6 +107,7 @@ export function createTmatesYoga({ services, readiness }: YogaOptions): TmatesYo
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
       useDepthLimit(),
       useFileRoutes(services),
+      useStripeWebhookRoute(services),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       useReadinessCheck({
         endpoint: '/readyz',

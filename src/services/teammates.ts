@@ -4,7 +4,7 @@ import type { Manifest } from '../agents/catalog/manifest.ts';
 import { CATEGORIES } from '../agents/catalog/manifest.ts';
 import { isAcceptedModel, KNOWN_MODELS } from '../agents/models.ts';
 import { BASE_TOOLS, TOOL_NAMES } from '../agents/tools/tool-names.ts';
-import { planOf } from '../billing/plans.ts';
+import { planOf } from './plan-in-force.ts';
 import type { Config } from '../config/config.ts';
 import type { Executor } from '../db/database.ts';
 import { findCatalogEntry } from '../repositories/catalog.ts';
@@ -51,7 +51,7 @@ function requireManager(viewer: Viewer): void {
  * `lockOrg`: the lock serialises concurrent hires in one organisation, so the count stays true.
  */
 async function assertTeammateCapacity(services: AppServices, trx: Executor, orgId: string): Promise<void> {
-  const max = planOf(services, { id: orgId }).limits.teammates;
+  const max = (await planOf(services, trx, orgId)).limits.teammates;
   if (max !== null && (await countHired(trx, orgId)) >= max) {
     throw new PlanLimitError('teammates', max, `Your plan allows ${max} hired teammates; dismiss one or upgrade to add more`);
   }
