@@ -197,6 +197,8 @@ export interface RunOutcome {
   model: string | null;
   promptTokens: number;
   completionTokens: number;
+  /** Some tokens were counted from the text (the provider reported none, e.g. a cancelled stream). */
+  tokensEstimated?: boolean;
   throughSeq?: number | null;
 }
 
@@ -210,7 +212,7 @@ export async function endRun(services: AppServices, started: StartedRun, outcome
   return transactionWithEvents(services, async (trx, emit) => {
     // The thread before the run (and the goal after it): the order every writer uses.
     if (reply || run.goalId) await lockThread(trx, run.threadId);
-    const spend = { model: outcome.model, promptTokens: outcome.promptTokens, completionTokens: outcome.completionTokens };
+    const spend = { model: outcome.model, promptTokens: outcome.promptTokens, completionTokens: outcome.completionTokens, tokensEstimated: outcome.tokensEstimated ?? false };
     const ended =
       outcome.status === 'cancelled'
         ? undefined
