@@ -145,7 +145,15 @@ export async function applyStripeEvent(services: AppServices, stripe: Stripe, ev
       if (kept !== target.customerId) log.warn({ orgId, customerId: target.customerId, kept }, 'checkout with another customer than the organisation’s');
     }
     if (!target.subscriptionId) return 'applied';
-    const subscription = await stripe.subscriptions.retrieve(target.subscriptionId);
+    let subscription: Stripe.Subscription;
+    try {
+      subscription = await stripe.subscriptions.retrieve(target.subscriptionId);
+    } catch (error) {
+      // Gone from Stripe for good (another account or mode): retrying would never help.
+      if ((error as { code?: string }).code !== 'resource_missing') throw error;
+      log.warn({ orgId, subscriptionId: target.subscriptionId }, 'subscription not found in Stripe; ignored');
+      return 'ignored';
+    }
     const customerOrg = await findOrgOfCustomer(trx, idOf(subscription.customer)!);
     if (customerOrg && customerOrg !== orgId) {
       log.warn({ orgId, customerOrg }, 'subscription belongs to another organisation’s customer; ignored');
