@@ -37,11 +37,6 @@ type Trx = Transaction<DB>;
 export const runEvent = (run: Run, status: RunStatus = run.status) =>
   ({ kind: 'run', orgId: run.orgId, threadId: run.threadId, runId: run.id, status }) as const;
 
-/** First instant of the current calendar month (UTC): monthly limits count from here. */
-export function usagePeriodStart(now = new Date()): Date {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-}
-
 const hasRunLimits = async (services: AppServices, trx: Trx, orgId: string) => {
   const { monthlyRuns, monthlyTokens } = (await billingStateOf(services, trx, orgId)).plan.limits;
   return monthlyRuns !== null || monthlyTokens !== null;
@@ -76,10 +71,10 @@ async function assertRunQuota(services: AppServices, trx: Trx, orgId: string, co
   if (count === 0) return;
   const { monthlyRuns, monthlyTokens, used } = await periodSpend(services, trx, orgId);
   if (monthlyRuns !== null && used.runs > monthlyRuns) {
-    throw new PlanLimitError('monthly_runs', monthlyRuns, `Your plan allows ${monthlyRuns} teammate runs a month; it resets on the 1st, or upgrade for more`);
+    throw new PlanLimitError('monthly_runs', monthlyRuns, `Your plan allows ${monthlyRuns} teammate runs a month; it resets when the billing period renews, or upgrade for more`);
   }
   if (monthlyTokens !== null && used.promptTokens + used.completionTokens >= monthlyTokens) {
-    throw new PlanLimitError('monthly_tokens', monthlyTokens, `Your plan allows ${monthlyTokens} model tokens a month; it resets on the 1st, or upgrade for more`);
+    throw new PlanLimitError('monthly_tokens', monthlyTokens, `Your plan allows ${monthlyTokens} model tokens a month; it resets when the billing period renews, or upgrade for more`);
   }
 }
 
