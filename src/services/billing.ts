@@ -15,7 +15,7 @@ import { canManageOrg, type Viewer } from './viewer.ts';
  * If Stripe cannot be reached the plans come without prices (logged), rather than failing.
  */
 export async function listPlans(services: AppServices): Promise<PricedPlan[]> {
-  const stripe = stripeClient(services.config);
+  const stripe = await stripeClient(services.config);
   let prices = new Map<PlanKey, PricedPlan['price'] & object>();
   if (stripe) {
     try {
@@ -27,8 +27,8 @@ export async function listPlans(services: AppServices): Promise<PricedPlan[]> {
   return PLAN_KEYS.map((key) => ({ ...planByKey(key), price: prices.get(key) ?? null }));
 }
 
-function requireBilling(services: AppServices): Stripe {
-  const stripe = stripeClient(services.config);
+async function requireBilling(services: AppServices): Promise<Stripe> {
+  const stripe = await stripeClient(services.config);
   if (!stripe) throw new ConflictError('Billing is not enabled on this installation (STRIPE_SECRET_KEY is not set)');
   return stripe;
 }
@@ -68,7 +68,7 @@ const CheckoutInput = z.object({ plan: z.enum(PLAN_KEYS as [PlanKey, ...PlanKey[
 export async function startCheckout(services: AppServices, viewer: Viewer, input: unknown): Promise<{ url: string }> {
   const { plan } = parseInput(CheckoutInput, input);
   requireBillingManager(viewer);
-  const stripe = requireBilling(services);
+  const stripe = await requireBilling(services);
   if (plan === 'free') throw new ValidationError([{ field: 'plan', message: 'is free: there is nothing to buy' }]);
   const price = (await planPrices(services.config, stripe)).get(plan);
   if (!price) throw new ValidationError([{ field: 'plan', message: 'is not for sale here (no Stripe price is configured for it)' }]);
@@ -98,7 +98,7 @@ export async function startCheckout(services: AppServices, viewer: Viewer, input
  */
 export async function openBillingPortal(services: AppServices, viewer: Viewer): Promise<{ url: string }> {
   requireBillingManager(viewer);
-  const stripe = requireBilling(services);
+  const stripe = await requireBilling(services);
   const customer = await findCustomerId(services.db, viewer.org.id);
   if (!customer) throw new ConflictError('This organisation has no billing account yet; start a checkout first');
   const session = await stripe.billingPortal.sessions.create({ customer, return_url: billingPageUrl(services) });

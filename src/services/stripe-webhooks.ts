@@ -175,7 +175,7 @@ export const MAX_WEBHOOK_BYTES = 1024 * 1024;
  * 400 and nothing is written; an error while applying is 500, so Stripe delivers it again.
  */
 export async function receiveStripeWebhook(services: AppServices, rawBody: Buffer, signature: string | null): Promise<WebhookResponse> {
-  const stripe = stripeClient(services.config);
+  const stripe = await stripeClient(services.config);
   const secret = services.config.stripe.webhookSecret;
   if (!stripe || !secret) return { status: 404, body: { error: 'Billing is not enabled on this installation' } };
   if (!signature) return { status: 400, body: { error: 'Missing Stripe-Signature header' } };
