@@ -50,13 +50,14 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
   const model = modelFor(provider, services.config, teammate, readOrgSettings(org.settings).defaultModel);
   const spend = { promptTokens: 0, completionTokens: 0 };
   // Tokens the provider did not report (a stream cut short, or a server that sends no usage) are
-  // counted from the text instead, and the spend is marked estimated.
+  // counted from the text instead, and the spend is marked estimated. A call that streamed nothing
+  // (refused, or failed before answering) is not charged.
   let tokensEstimated = false;
   let inFlight: { request: Parameters<typeof estimateCallTokens>[0]; start: number } | undefined;
   const estimateInFlight = async () => {
-    if (!inFlight) return;
     const call = inFlight;
     inFlight = undefined;
+    if (!call || text.length === call.start) return;
     try {
       const estimate = await estimateCallTokens(call.request, text.slice(call.start));
       spend.promptTokens += estimate.promptTokens;

@@ -53,6 +53,19 @@ describe('spend of stopped runs', () => {
     expect(usage.viewer.currentOrg.usage.completionTokens).toBeGreaterThanOrEqual(run.completionTokens);
   });
 
+  it('a run whose stream breaks mid-answer records what it streamed, estimated', async () => {
+    const { server, fake } = ctx;
+    const user = await signUpUser(server, 'Broken');
+    const thread = await directThreadOf(server, user);
+    // The first attempt and every retry break the same way (only for this message).
+    for (let i = 0; i < 6; i += 1) fake.enqueue({ kind: 'cut', chunks: ['Half ', 'an ', 'answer'], when: 'Tell me' });
+    const runId = (await send(server, user, thread, 'Tell me')).runs[0].id;
+    await waitForRun(server, user, runId, ['FAILED', 'SUCCEEDED', 'CANCELLED'], 60_000);
+    const run = (await gqlOk(server, user, RUN_SPEND, { id: runId })).node;
+    expect(run).toMatchObject({ status: 'FAILED', tokensEstimated: true });
+    expect(run.completionTokens).toBeGreaterThanOrEqual(countTokens('Half an answer'));
+  });
+
   it('counts a finished reply from its text when the server reports no usage, and trusts reported usage otherwise', async () => {
     const { server, fake } = ctx;
     const user = await signUpUser(server, 'Counter');
