@@ -208,6 +208,14 @@ describe('webhook deliveries', () => {
     expect((await billing(owner)).plan.key).toBe('FREE');
   });
 
+  it('follows a paused and resumed subscription', async () => {
+    const { owner, subscription } = await subscribed('PRO', 'Pauser');
+    await send(fake.event('customer.subscription.paused', fake.updateSubscription(subscription.id, { status: 'paused' })));
+    expect(await billing(owner)).toMatchObject({ plan: { key: 'FREE' }, subscription: { status: 'PAUSED', plan: { key: 'PRO' } } });
+    await send(fake.event('customer.subscription.resumed', fake.updateSubscription(subscription.id, { status: 'active' })));
+    expect(await billing(owner)).toMatchObject({ plan: { key: 'PRO' }, subscription: { status: 'ACTIVE' } });
+  });
+
   it('refuses bad and stale signatures with 400 and writes nothing', async () => {
     const { owner, subscription } = await subscribed('PRO', 'Forged');
     const orgId = raw(owner.orgId);
