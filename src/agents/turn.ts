@@ -13,6 +13,7 @@ import { toolsFor } from './tools/registry.ts';
 import { toolDefinition, ToolError, type AgentTool, type ToolContext } from './tools/types.ts';
 import { readOrgSettings } from '../services/settings.ts';
 import type { Brief } from '../models/briefs.ts';
+import { estimateCallTokens } from './token-estimate.ts';
 
 /** What a turn works with, loaded by the runtime once the run has started. */
 export interface TurnInput {
@@ -48,6 +49,24 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
   const { run, teammate, thread, org, stream, signal } = input;
   const model = modelFor(provider, services.config, teammate, readOrgSettings(org.settings).defaultModel);
   const spend = { promptTokens: 0, completionTokens: 0 };
+  // Tokens the provider did not report (a stream cut short, or a server that sends no usage) are
+  // counted from the text instead, and the spend is marked estimated. A call that streamed nothing
+  // (refused, or failed before answering) is not charged.
+  let tokensEstimated = false;
+  let inFlight: { request: Parameters<typeof estimateCallTokens>[0]; start: number } | undefined;
+  const estimateInFlight = async () => {
+    const call = inFlight;
+    inFlight = undefined;
+    if (!call || text.length === call.start) return;
+    try {
+      const estimate = await estimateCallTokens(call.request, text.slice(call.start));
+      spend.promptTokens += estimate.promptTokens;
+      spend.completionTokens += estimate.completionTokens;
+      tokensEstimated = true;
+    } catch (error) {
+      services.logger.warn({ err: error, runId: run.id }, 'estimating tokens failed');
+    }
+  };
   let prompt: Awaited<ReturnType<typeof buildPrompt>> | undefined;
   const outcome = (status: RunOutcome['status'], text: string, error?: string): RunOutcome => ({
     status,
@@ -55,6 +74,7 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
     error,
     model,
     ...spend,
+    tokensEstimated,
     throughSeq: prompt?.throughSeq ?? null,
   });
   let text = '';
@@ -74,8 +94,10 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
       if (text && !/\n\n$/.test(text)) write('\n\n'); // what a teammate says between tool rounds stays readable
       const stepStart = text.length;
       let done: Extract<StreamEvent, { type: 'done' }> | undefined;
+      const stepTools = lastStep || definitions.length === 0 ? undefined : definitions;
+      inFlight = { request: { messages: [...messages], tools: stepTools }, start: stepStart };
       for await (const event of provider.stream(
-        { model, persona: { name: teammate.name, role: teammate.role }, messages, tools: lastStep || definitions.length === 0 ? undefined : definitions },
+        { model, persona: { name: teammate.name, role: teammate.role }, messages, tools: stepTools },
         signal,
       )) {
         if (event.type === 'text') write(event.delta);
@@ -83,6 +105,8 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
       }
       if (signal.aborted) throw new TurnAborted('aborted');
       if (!done) throw new ProviderError('The model ended its answer unexpectedly');
+      if (done.usage.promptTokens === 0 && done.usage.completionTokens === 0) await estimateInFlight();
+      inFlight = undefined;
       spend.promptTokens += done.usage.promptTokens;
       spend.completionTokens += done.usage.completionTokens;
       if (done.toolCalls.length === 0 || lastStep) break;
@@ -97,6 +121,7 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
     const answer = text.trim();
     return outcome('succeeded', answer || '(I have nothing to add.)');
   } catch (error) {
+    await estimateInFlight();
     if (signal.aborted || error instanceof TurnAborted) throw Object.assign(new TurnAborted('aborted'), { outcome: outcome('cancelled', text.trim()) });
     if (error instanceof ProviderError) return outcome('failed', text.trim(), error.message);
     throw Object.assign(error as Error, { outcome: outcome('failed', text.trim()) });

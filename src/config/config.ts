@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { PLAN_KEYS, type PlanKey } from '../billing/plans.ts';
+import type { StripeConfig } from '../billing/stripe-config.ts';
 
 /**
  * All configuration comes from the environment (and `.env`). It is parsed once, at start, and
@@ -109,6 +110,14 @@ const postgresUrl = url(['postgres:', 'postgresql:'], (parsed) => {
   return undefined;
 });
 
+/**
+ * `STRIPE_PRICE_<PLAN>` for every plan but free: a Stripe price id (`price_…`) or a price lookup key.
+ * Unset: the lookup key `tmates_<plan>`.
+ */
+const stripePriceVariables = Object.fromEntries(
+  PLAN_KEYS.filter((key) => key !== 'free').map((key) => [`STRIPE_PRICE_${key.toUpperCase()}`, optionalString]),
+) as Record<`STRIPE_PRICE_${Uppercase<Exclude<PlanKey, 'free'>>}`, typeof optionalString>;
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -160,6 +169,9 @@ const envSchema = z
     AWS_SECRET_ACCESS_KEY: optionalString,
     STRIPE_SECRET_KEY: optionalString,
     STRIPE_WEBHOOK_SECRET: optionalString,
+    STRIPE_API_BASE: url(['http:', 'https:']),
+    ...stripePriceVariables,
+    BILLING_GRACE_DAYS: integer(7, 0, 365),
     REDIS_URL: url(['redis:', 'rediss:']),
     CORS_ORIGINS: optionalString,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -176,6 +188,8 @@ const envSchema = z
     need(Boolean(env.AWS_ACCESS_KEY_ID), 'AWS_SECRET_ACCESS_KEY', 'when AWS_ACCESS_KEY_ID is set');
     need(Boolean(env.AZURE_OPENAI_ENDPOINT), 'AZURE_OPENAI_API_KEY', 'when AZURE_OPENAI_ENDPOINT is set');
     need(Boolean(env.STRIPE_WEBHOOK_SECRET), 'STRIPE_SECRET_KEY', 'when STRIPE_WEBHOOK_SECRET is set');
+    need(Boolean(env.STRIPE_SECRET_KEY), 'STRIPE_WEBHOOK_SECRET', 'when STRIPE_SECRET_KEY is set (subscriptions are synced by webhook)');
+    need(Boolean(env.STRIPE_SECRET_KEY), 'PUBLIC_URL', 'when STRIPE_SECRET_KEY is set (checkout returns there)');
   });
 
 type Env = z.output<typeof envSchema>;
@@ -241,7 +255,7 @@ export interface Config {
     /** Supabase Storage bucket (FILE_STORAGE_BACKEND=supabase); must exist and be private. */
     supabaseBucket: string;
   };
-  stripe: { secretKey?: string; webhookSecret?: string };
+  stripe: StripeConfig;
   redisUrl: string | undefined;
   corsOrigins: string[];
   logLevel: Env['LOG_LEVEL'];
@@ -330,7 +344,15 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       },
       supabaseBucket: e.SUPABASE_STORAGE_BUCKET,
     },
-    stripe: { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET },
+    stripe: {
+      secretKey: e.STRIPE_SECRET_KEY,
+      webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+      apiBase: e.STRIPE_API_BASE,
+      prices: Object.fromEntries(
+        PLAN_KEYS.filter((key) => key !== 'free').map((key) => [key, (e as unknown as Record<string, string | undefined>)[`STRIPE_PRICE_${key.toUpperCase()}`] ?? `tmates_${key}`]),
+      ),
+      graceDays: e.BILLING_GRACE_DAYS,
+    },
     redisUrl: e.REDIS_URL,
     corsOrigins: (e.CORS_ORIGINS ?? '')
       .split(',')

@@ -38,6 +38,12 @@ export interface ApiKeys {
   revoked_at: Timestamp | null;
 }
 
+export interface BillingCustomers {
+  created_at: Generated<Timestamp>;
+  org_id: string;
+  stripe_customer_id: string;
+}
+
 export interface CatalogTeammates {
   checksum: string;
   created_at: Generated<Timestamp>;
@@ -334,6 +340,7 @@ export interface Runs {
    * Newest thread message the run has seen (queued messages are answered by the next run)
    */
   through_seq: Int8 | null;
+  tokens_estimated: Generated<boolean>;
   trigger_message_id: string | null;
   updated_at: Generated<Timestamp>;
   /**
@@ -375,6 +382,33 @@ export interface Schedules {
   timezone: string;
   token_budget: number | null;
   updated_at: Generated<Timestamp>;
+}
+
+export interface StripeEvents {
+  id: string;
+  org_id: string | null;
+  processed_at: Generated<Timestamp>;
+  stripe_created_at: Timestamp;
+  type: string;
+}
+
+export interface Subscriptions {
+  cancel_at_period_end: Generated<boolean>;
+  created_at: Generated<Timestamp>;
+  current_period_end: Timestamp | null;
+  current_period_start: Timestamp | null;
+  org_id: string;
+  /**
+   * When the subscription became past_due (the grace period counts from here); null otherwise
+   */
+  past_due_since: Timestamp | null;
+  plan_key: string | null;
+  status: string;
+  stripe_customer_id: string;
+  stripe_price_id: string | null;
+  stripe_subscription_id: string;
+  synced_at: Generated<Timestamp>;
+  trial_end: Timestamp | null;
 }
 
 export interface Teammates {
@@ -461,6 +495,7 @@ export interface UsageEvents {
   quantity: Generated<number>;
   run_id: string | null;
   teammate_id: string | null;
+  tokens_estimated: Generated<boolean>;
   user_id: string | null;
 }
 
@@ -486,6 +521,7 @@ export interface UserSettings {
 
 export interface DB {
   api_keys: ApiKeys;
+  billing_customers: BillingCustomers;
   catalog_teammates: CatalogTeammates;
   files: Files;
   goal_task_dependencies: GoalTaskDependencies;
@@ -503,6 +539,8 @@ export interface DB {
   run_steps: RunSteps;
   runs: Runs;
   schedules: Schedules;
+  stripe_events: StripeEvents;
+  subscriptions: Subscriptions;
   teammates: Teammates;
   thread_members: ThreadMembers;
   thread_summaries: ThreadSummaries;

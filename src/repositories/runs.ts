@@ -31,6 +31,8 @@ export interface Run {
   model: string | null;
   promptTokens: number;
   completionTokens: number;
+  /** Some of the tokens were counted from the text by a tokenizer (the provider reported none). */
+  tokensEstimated: boolean;
   workerId: string | null;
   heartbeatAt: Date | null;
   throughSeq: number | null;
@@ -43,7 +45,7 @@ export interface Run {
 export const columns = [
   'runs.id', 'runs.org_id', 'runs.thread_id', 'runs.teammate_id', 'runs.kind', 'runs.parent_run_id', 'runs.goal_id', 'runs.goal_task_id', 'runs.depth',
   'runs.trigger_message_id', 'runs.input', 'runs.output', 'runs.status', 'runs.attempt', 'runs.error', 'runs.model',
-  'runs.prompt_tokens', 'runs.completion_tokens', 'runs.worker_id', 'runs.heartbeat_at', 'runs.through_seq',
+  'runs.prompt_tokens', 'runs.completion_tokens', 'runs.tokens_estimated', 'runs.worker_id', 'runs.heartbeat_at', 'runs.through_seq',
   'runs.duration_ms', 'runs.started_at', 'runs.finished_at', 'runs.created_at',
 ] as const;
 const bare = columns.map((c) => c.slice('runs.'.length)) as Array<(typeof columns)[number] extends `runs.${infer C}` ? C : never>;
@@ -68,6 +70,7 @@ export function toRun(row: Pick<Selectable<Runs>, (typeof bare)[number]>): Run {
     model: row.model,
     promptTokens: row.prompt_tokens,
     completionTokens: row.completion_tokens,
+    tokensEstimated: row.tokens_estimated,
     workerId: row.worker_id,
     heartbeatAt: row.heartbeat_at,
     throughSeq: row.through_seq === null ? null : Number(row.through_seq),
@@ -214,10 +217,12 @@ export async function finishRun(
     model?: string | null;
     promptTokens: number;
     completionTokens: number;
+    tokensEstimated?: boolean;
     throughSeq?: number | null;
   },
 ): Promise<Run | undefined> {
   const ended = db.updateTable('runs').set({
+    tokens_estimated: values.tokensEstimated ?? false,
     status: values.status,
     through_seq: values.throughSeq ?? null,
     error: values.error ?? null,
@@ -246,6 +251,7 @@ async function withSpend(
           model: eb.ref('run.model'),
           prompt_tokens: eb.ref('run.prompt_tokens'),
           completion_tokens: eb.ref('run.completion_tokens'),
+          tokens_estimated: eb.ref('run.tokens_estimated'),
           duration_ms: eb.ref('run.duration_ms'),
         }))
         .whereRef('usage_events.run_id', '=', 'run.id')
@@ -262,11 +268,12 @@ export async function recordCancelledSpend(
   db: Executor,
   id: string,
   attempt: number,
-  values: { model: string | null; promptTokens: number; completionTokens: number; output?: string | null },
+  values: { model: string | null; promptTokens: number; completionTokens: number; tokensEstimated?: boolean; output?: string | null },
 ): Promise<Run | undefined> {
   const recorded = db
     .updateTable('runs')
     .set({
+      tokens_estimated: values.tokensEstimated ?? false,
       model: values.model,
       prompt_tokens: values.promptTokens,
       completion_tokens: values.completionTokens,

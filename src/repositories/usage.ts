@@ -58,3 +58,20 @@ export async function usageSince(db: Executor, orgIds: readonly string[], since:
   }
   return totals;
 }
+
+/** Runs and tokens of each organisation in its own period (from `start`), in one query. */
+export async function usageInPeriods(db: Executor, periods: ReadonlyArray<{ orgId: string; start: Date }>): Promise<Map<string, UsageTotals>> {
+  const totals = new Map<string, UsageTotals>(periods.map((p) => [p.orgId, { runs: 0, promptTokens: 0, completionTokens: 0 }]));
+  if (periods.length === 0) return totals;
+  const { rows } = await sql<{ org_id: string; runs: string; prompt_tokens: string; completion_tokens: string }>`
+    select p.org_id, coalesce(sum(u.quantity), 0) as runs, coalesce(sum(u.prompt_tokens), 0) as prompt_tokens,
+      coalesce(sum(u.completion_tokens), 0) as completion_tokens
+    from unnest(${periods.map((p) => p.orgId)}::uuid[], ${periods.map((p) => p.start.toISOString())}::timestamptz[]) as p(org_id, since)
+    join usage_events u on u.org_id = p.org_id and u.created_at >= p.since
+    group by p.org_id
+  `.execute(db);
+  for (const r of rows) {
+    totals.set(r.org_id, { runs: Number(r.runs), promptTokens: Number(r.prompt_tokens), completionTokens: Number(r.completion_tokens) });
+  }
+  return totals;
+}

@@ -58,6 +58,9 @@ export const RunRef = builder.loadableNode('Run', {
     attempt: t.exposeInt('attempt', { description: 'Attempts so far (a run resumes after a worker crash).' }),
     promptTokens: t.exposeInt('promptTokens', { description: 'Prompt tokens spent.' }),
     completionTokens: t.exposeInt('completionTokens', { description: 'Completion tokens spent.' }),
+    tokensEstimated: t.exposeBoolean('tokensEstimated', {
+      description: 'Some of the tokens were counted from the text with a tokenizer because the provider reported none (a reply cancelled or failed mid-stream).',
+    }),
     totalTokens: t.int({ description: 'Prompt and completion tokens together.', resolve: (r) => r.promptTokens + r.completionTokens }),
     durationMs: t.exposeInt('durationMs', { nullable: true, description: 'From start to end, in milliseconds.' }),
     throughSeq: t.exposeInt('throughSeq', { nullable: true, description: 'Seq of the newest thread message the run read.' }),

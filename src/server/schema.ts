@@ -12,6 +12,7 @@ import '../schema/catalog.ts';
 import '../schema/threads.ts';
 import '../schema/runs.ts';
 import '../schema/messages.ts';
+import '../schema/billing.ts';
 import '../schema/usage.ts';
 import '../schema/events.ts';
 import '../schema/files.ts';
@@ -34,6 +35,7 @@ import '../resolvers/events.ts';
 import '../resolvers/files.ts';
 import '../resolvers/pinboard.ts';
 import '../resolvers/goals.ts';
+import '../resolvers/billing.ts';
 
 builder.queryType({ description: 'Everything a client can read.' });
 builder.mutationType({ description: 'Everything a client can change. Expected failures are typed members of each result.' });

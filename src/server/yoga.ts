@@ -8,6 +8,7 @@ import { schema } from './schema.ts';
 import type { AppServices, Context } from '../core/context.ts';
 import { createContext } from './create-context.ts';
 import { useFileRoutes } from './file-routes.ts';
+import { useStripeWebhookRoute } from './stripe-webhook-route.ts';
 import { multipartLimits, useDepthLimit } from './limits.ts';
 
 export interface Readiness {
@@ -107,6 +108,7 @@ export function createTmatesYoga({ services, readiness }: YogaOptions): TmatesYo
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
       useDepthLimit(),
       useFileRoutes(services),
+      useStripeWebhookRoute(services),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       useReadinessCheck({
         endpoint: '/readyz',

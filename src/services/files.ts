@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { planOf } from '../billing/plans.ts';
+import { planOf } from './plan-in-force.ts';
 import type { Executor } from '../db/database.ts';
 import {
   findFilesInOrg,
@@ -53,7 +53,7 @@ function assertAllowedType(services: Pick<AppServices, 'config'>, inspection: Pi
  * lock serialises concurrent uploads of one organisation, so the sum stays true.
  */
 async function assertStorageCapacity(services: AppServices, db: Executor, orgId: string, adding: number, exceptId?: string) {
-  const max = planOf(services, { id: orgId }).limits.storageBytes;
+  const max = (await planOf(services, db, orgId)).limits.storageBytes;
   if (max === null) return;
   const used = await storageUsed(db, orgId, exceptId);
   if (used + adding > max) {

@@ -22,7 +22,7 @@ import {
 import { findUserByEmail } from '../repositories/users.ts';
 import type { AppServices } from '../core/context.ts';
 import { emailSchema } from './accounts.ts';
-import { planOf } from '../billing/plans.ts';
+import { planOf } from './plan-in-force.ts';
 import { ConflictError, ForbiddenError, NotFoundError, PlanLimitError } from './errors.ts';
 import { parseInput } from './validation.ts';
 import { ensureDefaultThread, onOrgMemberJoined, onOrgMemberRemoved } from './threads.ts';
@@ -100,7 +100,7 @@ export async function acceptInvitation(services: AppServices, viewer: Viewer, in
     const org = await lockOrg(trx, invitation.orgId);
     if (!org) throw new NotFoundError('Invitation');
     // The members cap is checked under the org lock, so concurrent acceptances cannot pass it.
-    const max = planOf(services, org).limits.members;
+    const max = (await planOf(services, trx, org.id)).limits.members;
     if (max !== null && (await listMembersOfOrgs(trx, [org.id])).get(org.id)!.length >= max) {
       throw new PlanLimitError('members', max, `This organisation's plan allows ${max} members`);
     }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import { planOf } from '../billing/plans.ts';
 import type { DB } from '../db/schema.ts';
 import { runJobKey, turnQueue } from '../repositories/jobs.ts';
 import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
@@ -26,6 +25,7 @@ import { lockThread, lockThreadOfRun, type Thread } from '../repositories/thread
 import { usageSince } from '../repositories/usage.ts';
 import type { AppServices } from '../core/context.ts';
 import { NotFoundError, PlanLimitError } from './errors.ts';
+import { billingStateOf } from './plan-in-force.ts';
 import { goalRunEnded, goalRunStarted } from './goal-runs.ts';
 import { messageEvent } from './message-events.ts';
 import type { Viewer } from '../core/viewer.ts';
@@ -36,15 +36,16 @@ type Trx = Transaction<DB>;
 export const runEvent = (run: Run, status: RunStatus = run.status) =>
   ({ kind: 'run', orgId: run.orgId, threadId: run.threadId, runId: run.id, status }) as const;
 
-/** First instant of the current calendar month (UTC): monthly limits count from here. */
-export function usagePeriodStart(now = new Date()): Date {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-}
-
-const hasRunLimits = (services: AppServices, orgId: string) => {
-  const { monthlyRuns, monthlyTokens } = planOf(services, { id: orgId }).limits;
+const hasRunLimits = async (services: AppServices, trx: Trx, orgId: string) => {
+  const { monthlyRuns, monthlyTokens } = (await billingStateOf(services, trx, orgId)).plan.limits;
   return monthlyRuns !== null || monthlyTokens !== null;
 };
+
+/** The plan's monthly limits and what was spent in the current billing period (subscription period or calendar month). */
+async function periodSpend(services: AppServices, trx: Trx, orgId: string) {
+  const { plan, period } = await billingStateOf(services, trx, orgId);
+  return { ...plan.limits, used: (await usageSince(trx, [orgId], period.start)).get(orgId)! };
+}
 
 /**
  * With finite monthly run or token limits, locks the organisation row for the rest of the
@@ -53,28 +54,26 @@ const hasRunLimits = (services: AppServices, orgId: string) => {
  * default self-hosted plan) nothing is locked.
  */
 export async function lockForRunQuota(services: AppServices, trx: Trx, orgId: string): Promise<void> {
-  if (hasRunLimits(services, orgId)) await lockOrg(trx, orgId);
+  if (await hasRunLimits(services, trx, orgId)) await lockOrg(trx, orgId);
 }
 
 /** Runs the plan still allows this month (0 when its tokens are spent); null without limits. */
 export async function runsLeftThisMonth(services: AppServices, trx: Trx, orgId: string): Promise<number | null> {
-  if (!hasRunLimits(services, orgId)) return null;
-  const { monthlyRuns, monthlyTokens } = planOf(services, { id: orgId }).limits;
-  const used = (await usageSince(trx, [orgId], usagePeriodStart())).get(orgId)!;
+  const { monthlyRuns, monthlyTokens, used } = await periodSpend(services, trx, orgId);
+  if (monthlyRuns === null && monthlyTokens === null) return null;
   if (monthlyTokens !== null && used.promptTokens + used.completionTokens >= monthlyTokens) return 0;
   return monthlyRuns === null ? null : Math.max(0, monthlyRuns - used.runs);
 }
 
 /** Checks the plan's monthly run and token limits once `count` new runs are charged (see lockForRunQuota). */
 async function assertRunQuota(services: AppServices, trx: Trx, orgId: string, count: number): Promise<void> {
-  if (count === 0 || !hasRunLimits(services, orgId)) return;
-  const { monthlyRuns, monthlyTokens } = planOf(services, { id: orgId }).limits;
-  const used = (await usageSince(trx, [orgId], usagePeriodStart())).get(orgId)!;
+  if (count === 0) return;
+  const { monthlyRuns, monthlyTokens, used } = await periodSpend(services, trx, orgId);
   if (monthlyRuns !== null && used.runs > monthlyRuns) {
-    throw new PlanLimitError('monthly_runs', monthlyRuns, `Your plan allows ${monthlyRuns} teammate runs a month; it resets on the 1st, or upgrade for more`);
+    throw new PlanLimitError('monthly_runs', monthlyRuns, `Your plan allows ${monthlyRuns} teammate runs a month; it resets when the billing period renews, or upgrade for more`);
   }
   if (monthlyTokens !== null && used.promptTokens + used.completionTokens >= monthlyTokens) {
-    throw new PlanLimitError('monthly_tokens', monthlyTokens, `Your plan allows ${monthlyTokens} model tokens a month; it resets on the 1st, or upgrade for more`);
+    throw new PlanLimitError('monthly_tokens', monthlyTokens, `Your plan allows ${monthlyTokens} model tokens a month; it resets when the billing period renews, or upgrade for more`);
   }
 }
 
@@ -192,6 +191,8 @@ export interface RunOutcome {
   model: string | null;
   promptTokens: number;
   completionTokens: number;
+  /** Some tokens were counted from the text (the provider reported none, e.g. a cancelled stream). */
+  tokensEstimated?: boolean;
   throughSeq?: number | null;
 }
 
@@ -205,7 +206,7 @@ export async function endRun(services: AppServices, started: StartedRun, outcome
   return transactionWithEvents(services, async (trx, emit) => {
     // The thread before the run (and the goal after it): the order every writer uses.
     if (reply || run.goalId) await lockThread(trx, run.threadId);
-    const spend = { model: outcome.model, promptTokens: outcome.promptTokens, completionTokens: outcome.completionTokens };
+    const spend = { model: outcome.model, promptTokens: outcome.promptTokens, completionTokens: outcome.completionTokens, tokensEstimated: outcome.tokensEstimated ?? false };
     const ended =
       outcome.status === 'cancelled'
         ? undefined

@@ -3,7 +3,7 @@ import type { Manifest } from '../catalog/manifest.ts';
 import { CATEGORIES } from '../catalog/manifest.ts';
 import { isAcceptedModel, KNOWN_MODELS } from '../models/models.ts';
 import { BASE_TOOLS, TOOL_NAMES } from '../catalog/tool-names.ts';
-import { planOf } from '../billing/plans.ts';
+import { planOf } from './plan-in-force.ts';
 import type { Config } from '../config/config.ts';
 import type { Executor } from '../db/database.ts';
 import { findCatalogEntry, listStarterEntries } from '../repositories/catalog.ts';
@@ -50,7 +50,7 @@ function requireManager(viewer: Viewer): void {
  * `lockOrg`: the lock serialises concurrent hires in one organisation, so the count stays true.
  */
 async function assertTeammateCapacity(services: AppServices, trx: Executor, orgId: string): Promise<void> {
-  const max = planOf(services, { id: orgId }).limits.teammates;
+  const max = (await planOf(services, trx, orgId)).limits.teammates;
   if (max !== null && (await countHired(trx, orgId)) >= max) {
     throw new PlanLimitError('teammates', max, `Your plan allows ${max} hired teammates; dismiss one or upgrade to add more`);
   }

@@ -234,7 +234,7 @@ describe('cancel', () => {
     expect(final.message.body).toMatch(/^and more( and more)*$/);
     expect(events.filter((e) => e.__typename === 'RunEvent').map((e) => e.status)).toEqual(['QUEUED', 'RUNNING', 'CANCELLED']);
     const run = await runOf(server, user, runId);
-    expect(run).toMatchObject({ status: 'CANCELLED', completionTokens: 0 });
+    expect(run.status).toBe('CANCELLED'); // what it streamed is counted (estimated): see test/billing/spend-of-stopped-runs.test.ts
     expect(server.app.agents.activeRunIds).not.toContain(run.id);
     sub.stop();
   });

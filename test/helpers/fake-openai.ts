@@ -9,6 +9,8 @@ export type Script = (
   | { kind: 'error'; status: number; message?: string }
   /** Streams a chunk every `intervalMs` until the client goes away. */
   | { kind: 'endless'; intervalMs: number }
+  /** Streams these chunks, then drops the connection (no finish, no usage). */
+  | { kind: 'cut'; chunks: string[] }
 ) & { when?: string };
 
 export interface FakeOpenAI {
@@ -121,6 +123,11 @@ async function answer(script: Script, body: Record<string, any>, res: ServerResp
     });
     send(chunk(model, {}, 'tool_calls'));
     send(chunk(model, {}, null, { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 }));
+  } else if (script.kind === 'cut') {
+    for (const text of script.chunks) send(chunk(model, { content: text }));
+    await new Promise((r) => setTimeout(r, 20));
+    res.destroy();
+    return;
   } else {
     while (!closed) {
       send(chunk(model, { content: 'and more ' }));
