@@ -23,6 +23,9 @@ import { EventBus } from './realtime/event-bus.ts';
 import { AgentRuntime } from './agents/runtime.ts';
 import { createProvider } from './agents/providers/create-provider.ts';
 import { PostgresTransport, type Transport } from './realtime/transport.ts';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { instrumentProvider } from './observability/instrumented-provider.ts';
+import { startObservability } from './observability/setup.ts';
 
 /** LISTEN/NOTIFY on the application database by default; Redis pub/sub when REDIS_URL is set. */
 async function createTransport(config: Config, databaseUrl: string, pool: pg.Pool, logger: Logger): Promise<Transport> {
@@ -49,6 +52,10 @@ export interface StartOptions {
   onQuery?: (sql: string) => void;
   /** Replace the task list (tests). */
   tasks?: readonly TaskDefinition<AppServices>[];
+  /** Serve /healthz, /readyz (and, for a worker-only process, /metrics) on this port (`--health-port`; 0: a free one). */
+  healthPort?: number;
+  /** Trace into this exporter (tests: an in-memory one) as if OTEL_EXPORTER_OTLP_ENDPOINT were set. */
+  spanExporter?: SpanExporter;
 }
 
 export interface App {
@@ -59,6 +66,8 @@ export interface App {
   runner?: Runner;
   /** Base URL of the GraphQL endpoint, when serving HTTP. */
   graphqlUrl?: string;
+  /** Ports of the operations servers (`healthPort`, METRICS_PORT), when started. */
+  opsPorts: { healthPort?: number; metricsPort?: number };
   readiness(): Promise<Readiness>;
   /** Graceful stop within the configured bound; safe to call more than once. */
   stop(reason?: string): Promise<void>;
@@ -100,6 +109,8 @@ export async function startApp(options: StartOptions): Promise<App> {
     const { pool, db } = await connect(databaseUrl, config, logger, options.onQuery);
     cleanup.push(() => db.destroy());
     if (options.migrate !== false) await migrateToLatest(db as never, pool, logger);
+    const observability = await startObservability({ config, logger, version, spanExporter: options.spanExporter });
+    cleanup.push(() => observability.stop());
 
     const bus = new EventBus(await createTransport(config, databaseUrl, pool, logger), logger);
     await bus.start();
@@ -125,13 +136,14 @@ export async function startApp(options: StartOptions): Promise<App> {
         supabase: createSupabaseVerifier({ url: config.supabase.url, jwtSecret: config.supabase.jwtSecret }),
       },
     } as AppServices;
-    services.agents = new AgentRuntime(services, createProvider(config));
+    services.agents = new AgentRuntime(services, instrumentProvider(createProvider(config)));
     cleanup.push(() => services.agents.stop());
     // Reference data (the catalog) is part of a working installation: seeded at every start, idempotently.
     if (options.migrate !== false) await seedDatabase(services);
 
     let runner: Runner | undefined;
     let workerError: Error | undefined;
+    let workerHealth: ReturnType<typeof observability.watchWorker> | undefined;
     if (options.worker) {
       runner = await startWorker({
         pool,
@@ -143,6 +155,7 @@ export async function startApp(options: StartOptions): Promise<App> {
         gracefulShutdownMs: Math.max(0, config.shutdownTimeoutMs - 1000),
       });
       services.agents.startBackground();
+      workerHealth = observability.watchWorker(runner);
       runner.promise.catch((error: Error) => {
         workerError = error;
         logger.error({ err: error }, 'worker stopped unexpectedly');
@@ -160,14 +173,14 @@ export async function startApp(options: StartOptions): Promise<App> {
       } catch {
         checks.database = { ok: false, detail: 'unreachable' };
       }
-      if (options.worker) checks.worker = workerError ? { ok: false, detail: 'stopped' } : { ok: true };
+      if (options.worker) checks.worker = workerError ? { ok: false, detail: 'stopped' } : (workerHealth?.check() ?? { ok: true });
       if (stopping) checks.shutdown = { ok: false, detail: 'shutting down' };
       return { ready: Object.values(checks).every((c) => c.ok), checks };
     };
 
     let http: HttpServer | undefined;
     if (options.http) {
-      const yoga = createTmatesYoga({ services, readiness });
+      const yoga = createTmatesYoga({ services, readiness, plugins: observability.yogaPlugins });
       http = await startHttpServer({
         yoga,
         host: config.host,
@@ -186,6 +199,7 @@ export async function startApp(options: StartOptions): Promise<App> {
       const host = ['0.0.0.0', '::', ''].includes(config.host) ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
       listeningUrl = `http://${host}:${http.port}`;
     }
+    const opsPorts = await observability.serve({ pool, db: db as never, openWebSockets: http?.openWebSockets, readiness, api: Boolean(http), healthPort: options.healthPort });
 
     let stopped: Promise<void> | undefined;
     const stop = (reason = 'stop requested') =>
@@ -210,6 +224,7 @@ export async function startApp(options: StartOptions): Promise<App> {
       http,
       runner,
       graphqlUrl: publicBase ? `${publicBase.replace(/\/$/, '')}/graphql` : undefined,
+      opsPorts,
       readiness,
       stop,
     };

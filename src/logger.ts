@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { traceFields } from './observability/tracing.ts';
 
 export type { Logger };
 
@@ -17,6 +18,8 @@ export function createLogger(
       level,
       base: { service: 'tmates', ...bindings },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // With tracing on, lines written inside a span carry its trace_id and span_id.
+      mixin: traceFields,
       redact: {
         paths: ['req.headers.authorization', 'headers.authorization', 'connectionString', 'password', 'token'],
         censor: '[redacted]',

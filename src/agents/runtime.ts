@@ -11,6 +11,7 @@ import { beginRun, endRun, failAbandoned, type RunOutcome, type StartedRun } fro
 import { reportBrief, taskBrief, type Brief } from './goals/briefs.ts';
 import { runPlan } from './goals/planner.ts';
 import { ProviderError, type ModelProvider } from './providers/types.ts';
+import { observeRunEnded } from '../observability/metrics.ts';
 import { ReplyStream } from './reply-stream.ts';
 import { partialOutcome, runTurn, TurnAborted } from './turn.ts';
 
@@ -91,7 +92,7 @@ export class AgentRuntime {
             this.services.logger.warn({ runId: run.id, workerId: job.lockedBy }, 'recovering a run whose worker stopped; its job will be retried');
             await sql`select graphile_worker.force_unlock_workers(${[job.lockedBy]}::text[])`.execute(this.services.db);
           } else if (!job || (run.kind !== 'delegation' && job.attempts >= job.maxAttempts)) {
-            await failAbandoned(this.services, run, 'The worker handling this stopped and it could not be resumed. Please try again.');
+            observeRunEnded(await failAbandoned(this.services, run, 'The worker handling this stopped and it could not be resumed. Please try again.'));
           }
         }
       } catch (error) {
@@ -193,7 +194,7 @@ export class AgentRuntime {
         }
       }
       await stream?.close();
-      return await endRun(this.services, started, outcome);
+      return observeRunEnded(await endRun(this.services, started, outcome));
     } finally {
       unsubscribe();
       this.active.delete(run.id);

@@ -165,6 +165,11 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     GRAPHIQL: booleanFlag(true),
     INTROSPECTION: booleanFlag(true),
+    METRICS: booleanFlag(false),
+    METRICS_PORT: integer(0, 1, 65_535),
+    METRICS_TOKEN: optionalString,
+    OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']),
+    OTEL_SERVICE_NAME: optionalString.default('tmates'),
   })
   .superRefine((env, ctx) => {
     const need = (when: boolean, key: keyof typeof env, why: string) => {
@@ -247,6 +252,18 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   graphiql: boolean;
   introspection: boolean;
+  observability: {
+    /** Serve Prometheus metrics at `/metrics` (METRICS=true, or implied by METRICS_PORT). */
+    metrics: boolean;
+    /** Serve `/metrics` on this port instead of the API's (unset: the API's port). */
+    metricsPort: number | undefined;
+    /** When set, `/metrics` needs `Authorization: Bearer <token>`. */
+    metricsToken: string | undefined;
+    /** OTLP/HTTP collector base URL; set: traces are exported to `<url>/v1/traces`. Unset: tracing off. */
+    otlpEndpoint: string | undefined;
+    /** `service.name` of the exported spans. */
+    serviceName: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -339,6 +356,13 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL,
     introspection: e.INTROSPECTION,
+    observability: {
+      metrics: e.METRICS || e.METRICS_PORT > 0,
+      metricsPort: e.METRICS_PORT || undefined,
+      metricsToken: e.METRICS_TOKEN,
+      otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: e.OTEL_SERVICE_NAME ?? 'tmates',
+    },
   };
 }
 

@@ -6,7 +6,8 @@ import { z } from 'zod';
  */
 export const runTurnJob = {
   name: 'agents__run_turn',
-  payload: z.object({ runId: z.uuid() }),
+  // `traceparent`: the W3C trace context of the request that enqueued it (when tracing is on).
+  payload: z.object({ runId: z.uuid(), traceparent: z.string().max(128).optional() }),
   // A crashed or restarted worker's job is retried; the run resumes with the same reply message.
   spec: { maxAttempts: 4 },
 } as const;

@@ -2,6 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { JobHelpers, Task, TaskSpec } from 'graphile-worker';
 import type { z } from 'zod';
 import type { Executor } from '../db/database.ts';
+import { observeJob } from '../observability/jobs.ts';
 
 /**
  * A typed graphile-worker task: `<domain>__<verb>` name, a zod payload checked when the job is
@@ -83,7 +84,7 @@ export function toTaskList<Deps>(tasks: readonly TaskDefinition<Deps>[], deps: D
   const list: Record<string, Task> = {};
   for (const task of tasks) {
     if (list[task.name]) throw new Error(`duplicate task name ${task.name}`);
-    list[task.name] = async (raw, helpers) => task.run(parsePayload(task, raw), deps, helpers);
+    list[task.name] = async (raw, helpers) => observeJob(task.name, raw, helpers.job, () => task.run(parsePayload(task, raw), deps, helpers));
   }
   return list;
 }

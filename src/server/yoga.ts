@@ -17,6 +17,8 @@ export interface Readiness {
 export interface YogaOptions {
   services: AppServices;
   readiness: () => Promise<Readiness>;
+  /** More plugins, run first (metrics and tracing, see src/observability). */
+  plugins?: Plugin[];
 }
 
 /** What Yoga hands the context factory: the fetch Request for HTTP/SSE, our own fields for WebSocket. */
@@ -76,7 +78,7 @@ function yogaLogger(logger: Logger) {
   };
 }
 
-export function createTmatesYoga({ services, readiness }: YogaOptions): TmatesYoga {
+export function createTmatesYoga({ services, readiness, plugins = [] }: YogaOptions): TmatesYoga {
   const { config, logger } = services;
   return createYoga<ServerContext, Context>({
     schema,
@@ -101,6 +103,7 @@ export function createTmatesYoga({ services, readiness }: YogaOptions): TmatesYo
         connectionParams,
       }),
     plugins: [
+      ...plugins,
       useRequestIdHeader(),
       // Requests a browser sends without a CORS preflight (multipart uploads, GET) must carry this header.
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),

@@ -4,6 +4,7 @@ import { bestFitByRole } from '../agents/routing.ts';
 import type { DB } from '../db/schema.ts';
 import { addJob } from '../jobs/define-task.ts';
 import { runJobKey, runTurnJob, turnQueue } from '../jobs/agent-jobs.ts';
+import { traceContext } from '../observability/tracing.ts';
 import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
 import {
   ACTIVE_GOAL_STATUSES,
@@ -90,7 +91,7 @@ async function startGoalRun(
     triggerMessageId: goal.requestMessageId,
     chargedTo: goal.createdBy,
   });
-  await addJob(trx, runTurnJob, { runId: run.id }, { queueName: turnQueue(goal.threadId, values.teammateId), jobKey: runJobKey(run.id) });
+  await addJob(trx, runTurnJob, { runId: run.id, ...traceContext() }, { queueName: turnQueue(goal.threadId, values.teammateId), jobKey: runJobKey(run.id) });
   await emit(runEvent(run));
   return run;
 }

@@ -4,6 +4,7 @@ import { planOf } from '../billing/plans.ts';
 import type { DB } from '../db/schema.ts';
 import { jobCall } from '../jobs/define-task.ts';
 import { runJobKey, runTurnJob, turnQueue } from '../jobs/agent-jobs.ts';
+import { traceContext } from '../observability/tracing.ts';
 import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
 import { appendMessage, findReplyOfRun, reviseMessage, type Message } from '../repositories/messages.ts';
 import { lockOrg } from '../repositories/orgs.ts';
@@ -132,7 +133,7 @@ export async function startRunsForMessage(
       }
     }
     const id = randomUUID();
-    const job = input.inline ? undefined : jobCall(runTurnJob, { runId: id }, { queueName: turnQueue(thread.id, teammateId), jobKey: runJobKey(id) });
+    const job = input.inline ? undefined : jobCall(runTurnJob, { runId: id, ...traceContext() }, { queueName: turnQueue(thread.id, teammateId), jobKey: runJobKey(id) });
     const run = await insertRun(trx, { orgId: thread.orgId, threadId: thread.id, teammateId, triggerMessageId: message.id, chargedTo: input.userId }, { id, job });
     runs.push(run);
     created.push(run);
