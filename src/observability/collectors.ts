@@ -76,26 +76,23 @@ new Gauge({
   },
 });
 
-const queueAge = new Gauge({
-  name: 'tmates_job_queue_oldest_ready_seconds',
-  help: 'Age in seconds of the oldest job ready to run and not yet taken, by task (whole installation: every process reports the same).',
-  labelNames: ['task'] as const,
-  registers: [registry],
-});
+interface QueueRow {
+  task: string;
+  ready: string;
+  scheduled: string;
+  running: string;
+  failed: string;
+  oldest: number | null;
+}
 
-/** Registered after `queueAge`, whose values it sets: one query per scrape fills both. */
-new Gauge({
-  name: 'tmates_job_queue_jobs',
-  help: 'Jobs in the graphile-worker queue, by task and state: ready (due, waiting for a worker), scheduled (due later), running (locked by a worker), failed (out of attempts). Whole installation: every process reports the same.',
-  labelNames: ['task', 'state'] as const,
-  registers: [registry],
-  async collect() {
-    this.reset();
-    queueAge.reset();
-    const source = database();
-    if (!source) return;
-    try {
-      const { rows } = await sql<{ task: string; ready: string; scheduled: string; running: string; failed: string; oldest: number | null }>`
+let queueRead: Promise<QueueRow[] | undefined> | undefined;
+
+/** One query per scrape for both queue gauges (prom-client runs their collects side by side). */
+function readQueue(): Promise<QueueRow[] | undefined> {
+  if (queueRead) return queueRead;
+  const source = database();
+  const rows = source
+    ? sql<QueueRow>`
         select task_identifier as task,
           count(*) filter (where locked_at is null and attempts < max_attempts and run_at <= now()) as ready,
           count(*) filter (where locked_at is null and attempts < max_attempts and run_at > now()) as scheduled,
@@ -103,14 +100,41 @@ new Gauge({
           count(*) filter (where locked_at is null and attempts >= max_attempts) as failed,
           extract(epoch from now() - min(run_at) filter (where locked_at is null and attempts < max_attempts and run_at <= now()))::float8 as oldest
         from graphile_worker.jobs
-        group by task_identifier`.execute(source.db);
-      for (const row of rows) {
-        for (const state of ['ready', 'scheduled', 'running', 'failed'] as const) this.set({ task: row.task, state }, Number(row[state]));
-        queueAge.set({ task: row.task }, row.oldest ?? 0);
-      }
-    } catch (error) {
-      source.onError(error, 'job queue');
+        group by task_identifier`
+        .execute(source.db)
+        .then((result) => result.rows)
+        .catch((error: unknown) => {
+          source.onError(error, 'job queue');
+          return undefined;
+        })
+    : Promise.resolve(undefined);
+  queueRead = rows.finally(() => (queueRead = undefined));
+  return queueRead;
+}
+
+new Gauge({
+  name: 'tmates_job_queue_jobs',
+  help: 'Jobs in the graphile-worker queue, by task and state: ready (due, waiting for a worker), scheduled (due later), running (locked by a worker), failed (out of attempts). Whole installation: every process reports the same.',
+  labelNames: ['task', 'state'] as const,
+  registers: [registry],
+  async collect() {
+    const rows = await readQueue();
+    this.reset();
+    for (const row of rows ?? []) {
+      for (const state of ['ready', 'scheduled', 'running', 'failed'] as const) this.set({ task: row.task, state }, Number(row[state]));
     }
+  },
+});
+
+new Gauge({
+  name: 'tmates_job_queue_oldest_ready_seconds',
+  help: 'Age in seconds of the oldest job ready to run and not yet taken, by task (0: none waiting). Whole installation: every process reports the same.',
+  labelNames: ['task'] as const,
+  registers: [registry],
+  async collect() {
+    const rows = await readQueue();
+    this.reset();
+    for (const row of rows ?? []) this.set({ task: row.task }, row.oldest ?? 0);
   },
 });
 

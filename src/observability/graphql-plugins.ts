@@ -6,8 +6,8 @@ import { metricsResponse } from './metrics-endpoint.ts';
 
 /**
  * GraphQL operation metrics from the Yoga Prometheus plugin, in Tmates' registry: by operation
- * name and type, `graphql_envelop_request_total` (count), `graphql_envelop_request_duration`
- * (seconds, histogram), `graphql_envelop_error_result_total` (errors in results, by phase) and
+ * name and type, `graphql_envelop_request` (count), `graphql_envelop_request_duration`
+ * (seconds, histogram), `graphql_envelop_error_result` (errors in results, by phase) and
  * `graphql_yoga_http_duration` (HTTP requests). The plugin's own endpoint is off: `/metrics` is
  * served by `useMetricsEndpoint` (which checks METRICS_TOKEN).
  */
