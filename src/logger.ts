@@ -12,6 +12,8 @@ export function createLogger(
   bindings: Record<string, unknown> = {},
   /** 1 = stdout (default), 2 = stderr (for commands whose stdout is their output). */
   fd: 1 | 2 = 1,
+  /** Write here instead of `fd` (tests read the lines back). */
+  destination?: { write(line: string): void },
 ): Logger {
   return pino(
     {
@@ -26,6 +28,6 @@ export function createLogger(
       },
     },
     // Synchronous writes: nothing is lost when the process exits right after logging.
-    pino.destination({ fd, sync: true }),
+    destination ?? pino.destination({ fd, sync: true }),
   );
 }

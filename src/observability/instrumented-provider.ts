@@ -11,6 +11,9 @@ import { endWithError, tracer } from './tracing.ts';
  * `gen_ai.usage.input_tokens`, `gen_ai.usage.output_tokens`, `gen_ai.response.finish_reasons`).
  * Prompts and completions are not recorded (they are the organisation's data).
  */
+/** Our provider names → the GenAI convention's `gen_ai.provider.name` values (others kept as they are). */
+const GEN_AI_PROVIDER: Record<string, string> = { openai: 'openai', 'openai-compatible': 'openai', 'azure-openai': 'azure.ai.openai' };
+
 export function instrumentProvider(provider: ModelProvider): ModelProvider {
   return {
     name: provider.name,
@@ -26,7 +29,8 @@ async function* measuredStream(provider: ModelProvider, request: Parameters<Mode
     kind: SpanKind.CLIENT,
     attributes: {
       'gen_ai.operation.name': 'chat',
-      'gen_ai.provider.name': provider.name,
+      'gen_ai.provider.name': GEN_AI_PROVIDER[provider.name] ?? provider.name,
+      'tmates.provider': provider.name,
       'gen_ai.request.model': model,
       ...(request.maxTokens !== undefined ? { 'gen_ai.request.max_tokens': request.maxTokens } : {}),
       ...(request.temperature !== undefined ? { 'gen_ai.request.temperature': request.temperature } : {}),
