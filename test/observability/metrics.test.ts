@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signUpUser } from '../helpers/accounts.ts';
 import { directThreadOf, finalReplyOf, gqlOk, runEndOf, until, useServerWithFakeModel, watchThread } from '../helpers/agents.ts';
@@ -103,6 +104,17 @@ describe('/metrics (METRICS=true, METRICS_TOKEN set)', () => {
     expect(result.errors).toBeDefined();
     const after = await scrape(base, TOKEN);
     expect(total(after, 'graphql_envelop_error_result', { operationName: 'Broken', phase: 'validate' }) - total(before, 'graphql_envelop_error_result', { operationName: 'Broken' })).toBe(1);
+  });
+
+  it('exposes every metric the Grafana dashboard (deploy/grafana) queries', async () => {
+    const dashboard = JSON.parse(readFileSync(new URL('../../deploy/grafana/tmates-dashboard.json', import.meta.url), 'utf8')) as { panels: Array<{ targets?: Array<{ expr: string }> }> };
+    const queried = new Set(
+      dashboard.panels.flatMap((p) => p.targets ?? []).flatMap((t) => [...t.expr.matchAll(/\b((?:tmates|graphql|process|nodejs)_[a-z0-9_]+)\{/g)].map((m) => m[1]!.replace(/_(bucket|sum|count)$/, ''))),
+    );
+    expect(queried.size).toBeGreaterThan(20);
+    const text = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    const exposed = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
+    expect([...queried].filter((name) => !exposed.has(name))).toEqual([]);
   });
 
   it('/readyz reports the worker heartbeat', async () => {
