@@ -6,8 +6,6 @@ import { collectDefaultMetrics } from 'prom-client';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
-import { addScrapeSource } from './collectors.ts';
-import { useGraphQLMetrics, useMetricsEndpoint, useSubscriptionMetrics } from './graphql-plugins.ts';
 import { registry } from './metrics.ts';
 import { startOpsServer, type OpsServer, type ReadinessReport } from './ops-server.ts';
 import { startTracing, type Tracing } from './tracing.ts';
@@ -55,6 +53,8 @@ export async function startObservability(input: { config: Config; logger: Logger
 
   const yogaPlugins: Plugin[] = [];
   if (settings.metrics) {
+    // Loaded only when metrics are on (the Prometheus plugin pulls in a fair amount of code).
+    const { useGraphQLMetrics, useMetricsEndpoint, useSubscriptionMetrics } = await import('./graphql-plugins.ts');
     if (!defaultMetricsStarted) {
       // Process CPU, memory, heap, event-loop lag and GC (prom-client's standard `process_*`/`nodejs_*`).
       collectDefaultMetrics({ register: registry });
@@ -75,7 +75,10 @@ export async function startObservability(input: { config: Config; logger: Logger
     yogaPlugins,
     watchWorker,
     async serve({ pool, db, openWebSockets, readiness, api, healthPort }) {
-      removals.push(addScrapeSource({ pool, db, openWebSockets, onError: (error, what) => log.warn({ err: error }, `reading ${what} for metrics failed`) }));
+      if (settings.metrics) {
+        const { addScrapeSource } = await import('./collectors.ts');
+        removals.push(addScrapeSource({ pool, db, openWebSockets, onError: (error, what) => log.warn({ err: error }, `reading ${what} for metrics failed`) }));
+      }
       const metrics = settings.metrics ? { token: settings.metricsToken } : false;
       const ports: { healthPort?: number; metricsPort?: number } = {};
       if (healthPort !== undefined) {
