@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import { traceFields } from './observability/tracing.ts';
+import { logContext } from './observability/log-context.ts';
 
 export type { Logger };
 
@@ -21,7 +21,7 @@ export function createLogger(
       base: { service: 'tmates', ...bindings },
       timestamp: pino.stdTimeFunctions.isoTime,
       // With tracing on, lines written inside a span carry its trace_id and span_id.
-      mixin: traceFields,
+      mixin: logContext,
       redact: {
         paths: ['req.headers.authorization', 'headers.authorization', 'connectionString', 'password', 'token'],
         censor: '[redacted]',

@@ -1,5 +1,6 @@
 import { context, propagation, ROOT_CONTEXT, trace, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { setLogContext } from './log-context.ts';
 
 /**
  * OpenTelemetry tracing, off unless OTEL_EXPORTER_OTLP_ENDPOINT is set. Off, nothing but the
@@ -57,10 +58,12 @@ export async function startTracing(options: { endpoint?: string; serviceName: st
     spanProcessors: [processor],
   });
   provider.register();
+  setLogContext(traceFields);
   const tracing: Tracing = {
     provider,
     async shutdown() {
       await provider.shutdown();
+      setLogContext(() => ({}));
       trace.disable();
       context.disable();
       propagation.disable();
