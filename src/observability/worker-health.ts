@@ -11,7 +11,7 @@ export interface WorkerHealth {
 /**
  * Follows graphile-worker's events to tell whether the worker loop is alive: an idle worker asks
  * for a job every poll interval (1 s) and a busy one starts and completes jobs; either is a
- * heartbeat. A runner that stopped, or one silent for 30 s with no job in hand, is not ready.
+ * heartbeat. A runner that stopped (or failed), or one silent for 30 s with no job in hand, is not ready.
  */
 export function watchWorker(runner: Runner, now: () => number = Date.now): WorkerHealth {
   let lastBeat = now();
@@ -32,7 +32,10 @@ export function watchWorker(runner: Runner, now: () => number = Date.now): Worke
     beat();
   });
   runner.events.on('worker:fatalError', () => (stopped = 'stopped after a fatal error'));
-  runner.promise.catch(() => (stopped ??= 'stopped'));
+  runner.promise.then(
+    () => (stopped ??= 'stopped'),
+    () => (stopped ??= 'stopped after an error'),
+  );
   return {
     check() {
       if (stopped) return { ok: false, detail: stopped };

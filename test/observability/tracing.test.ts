@@ -68,6 +68,10 @@ function parentOf(span: ReadableSpan): string | undefined {
 }
 
 describe('tracing (OpenTelemetry)', () => {
+  it('serves no /metrics while METRICS is off', async () => {
+    expect((await fetch(server.url.replace(/\/graphql$/, '/metrics'))).status).toBe(404);
+  });
+
   it('follows one message in one trace: sendMessage → the job on the worker → the model call → the events', async () => {
     const user = await signUpUser(server, 'Tracer');
     const thread = await directThreadOf(server, user);
