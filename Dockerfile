@@ -4,7 +4,7 @@
 # (DATABASE_URL): the embedded PostgreSQL of `npm start` is left out of the image.
 
 # --- 1. Production dependencies only ---------------------------------------------------------------
-FROM node:20.20-bookworm-slim AS deps
+FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund \
@@ -13,7 +13,7 @@ RUN npm ci --omit=dev --no-audit --no-fund \
   && npm cache clean --force
 
 # --- 2. Runtime ------------------------------------------------------------------------------------
-FROM node:20.20-bookworm-slim AS runtime
+FROM node:20-bookworm-slim AS runtime
 # The runtime needs node only: npm, npx, corepack and yarn are removed.
 RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
     /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* \
