@@ -47,12 +47,13 @@ describe('/metrics (METRICS=true, METRICS_TOKEN set)', () => {
     await until(sub, finalReplyOf(runId));
     await until(sub, runEndOf(runId));
 
-    // The run ends in one transaction and is counted right after; the subscriber may see it first.
+    // The run is counted right after its final transaction and the job once it returns; the subscriber may see the end first.
     let after: Sample[] = [];
     const deadline = Date.now() + 10_000;
     for (;;) {
       after = await scrape(base, TOKEN);
-      if (total(after, 'tmates_runs_ended_total', { status: 'succeeded', kind: 'reply' }) >= 1 || Date.now() > deadline) break;
+      const jobDone = total(after, 'tmates_jobs_total', { task: 'agents__run_turn', outcome: 'success' }) > total(before, 'tmates_jobs_total', { task: 'agents__run_turn', outcome: 'success' });
+      if ((jobDone && total(after, 'tmates_runs_ended_total', { status: 'succeeded', kind: 'reply' }) >= 1) || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 25));
     }
     const grew = (name: string, labels: Record<string, string> = {}) => total(after, name, labels) - total(before, name, labels);

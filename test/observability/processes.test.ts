@@ -191,8 +191,13 @@ describe('two APIs and two workers on one database', () => {
     }
 
     // The workers ran the four turns between them; each counts only its own.
-    const workerSamples = await Promise.all(workers.map((w) => scrape(w.base, TOKEN)));
+    // (A job is counted once its task returns, just after the run's final events: poll for it.)
+    let workerSamples: Sample[][] = [];
     const sum = (name: string, labels: Record<string, string> = {}) => workerSamples.reduce((s, samples) => s + total(samples, name, labels), 0);
+    const jobsDeadline = Date.now() + 15_000;
+    do {
+      workerSamples = await Promise.all(workers.map((w) => scrape(w.base, TOKEN)));
+    } while (sum('tmates_jobs_total', { task: 'agents__run_turn' }) < 4 && Date.now() < jobsDeadline);
     expect(sum('tmates_jobs_total', { task: 'agents__run_turn', outcome: 'success' })).toBe(4);
     expect(sum('tmates_runs_ended_total', { status: 'succeeded', kind: 'reply' })).toBe(4);
     expect(sum('tmates_model_calls_total', { model: 'gpt-4o-mini', outcome: 'success' })).toBe(4);
