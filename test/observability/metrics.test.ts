@@ -5,7 +5,7 @@ import { directThreadOf, finalReplyOf, gqlOk, runEndOf, until, useServerWithFake
 import type { FakeOpenAI } from '../helpers/fake-openai.ts';
 import type { TestServer } from '../helpers/server.ts';
 import { poll } from '../helpers/subscriptions.ts';
-import { has, scrape, total, type Sample } from './scrape.ts';
+import { has, scrape, scrapeUntil, total, type Sample } from './scrape.ts';
 
 const TOKEN = 'scrape-secret-1234';
 const model = useServerWithFakeModel({ METRICS: 'true', METRICS_TOKEN: TOKEN });
@@ -34,7 +34,8 @@ describe('/metrics (METRICS=true, METRICS_TOKEN set)', () => {
     const user = await signUpUser(server, 'Metric');
     const thread = await directThreadOf(server, user);
     const sub = await watchThread(server, user, thread);
-    const before = await scrape(base, TOKEN);
+    // The subscription is counted as its stream starts, around when the bus listener is added.
+    const before = await scrapeUntil(base, TOKEN, (samples) => total(samples, 'tmates_subscriptions_open', { subscription: 'threadEvents' }) === 1);
     expect(total(before, 'tmates_websockets_open')).toBe(1);
     expect(total(before, 'tmates_subscriptions_open', { subscription: 'threadEvents' })).toBe(1);
 
@@ -48,14 +49,12 @@ describe('/metrics (METRICS=true, METRICS_TOKEN set)', () => {
     await until(sub, runEndOf(runId));
 
     // The run is counted right after its final transaction and the job once it returns; the subscriber may see the end first.
-    let after: Sample[] = [];
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      after = await scrape(base, TOKEN);
-      const jobDone = total(after, 'tmates_jobs_total', { task: 'agents__run_turn', outcome: 'success' }) > total(before, 'tmates_jobs_total', { task: 'agents__run_turn', outcome: 'success' });
-      if ((jobDone && total(after, 'tmates_runs_ended_total', { status: 'succeeded', kind: 'reply' }) >= 1) || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const job = { task: 'agents__run_turn', outcome: 'success' };
+    const after = await scrapeUntil(
+      base,
+      TOKEN,
+      (samples) => total(samples, 'tmates_jobs_total', job) > total(before, 'tmates_jobs_total', job) && total(samples, 'tmates_runs_ended_total', { status: 'succeeded', kind: 'reply' }) >= 1,
+    );
     const grew = (name: string, labels: Record<string, string> = {}) => total(after, name, labels) - total(before, name, labels);
 
     // GraphQL operations, by operation name (Yoga Prometheus plugin).
@@ -86,7 +85,7 @@ describe('/metrics (METRICS=true, METRICS_TOKEN set)', () => {
 
     sub.stop();
     await poll(() => server.app.services.bus.listenerCount() === 0);
-    const closed = await scrape(base, TOKEN);
+    const closed = await scrapeUntil(base, TOKEN, (samples) => total(samples, 'tmates_subscriptions_open', { subscription: 'threadEvents' }) === 0);
     expect(total(closed, 'tmates_subscriptions_open', { subscription: 'threadEvents' })).toBe(0);
   });
 

@@ -13,7 +13,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.ts';
 import { spawnTmates, type RunningProcess } from '../helpers/process.ts';
 import { TEST_SECRET, type TestServer } from '../helpers/server.ts';
 import { collect, poll } from '../helpers/subscriptions.ts';
-import { scrape, total, type Sample } from './scrape.ts';
+import { scrape, scrapeUntil, total, type Sample } from './scrape.ts';
 
 /**
  * Two API processes (`serve --no-worker`) and two worker processes (`worker --health-port 0`) on one
@@ -157,11 +157,7 @@ describe('two APIs and two workers on one database', () => {
       clients.push(client);
       people.push({ user, thread, events: collect<Record<string, any>>(client, THREAD_EVENTS, { id: thread }) });
     }
-    let api2Samples: Sample[] = [];
-    const deadline = Date.now() + 15_000;
-    do {
-      api2Samples = await scrape(api2.base, TOKEN);
-    } while (total(api2Samples, 'tmates_subscriptions_open', { subscription: 'threadEvents' }) < 4 && Date.now() < deadline);
+    let api2Samples = await scrapeUntil(api2.base, TOKEN, (samples) => total(samples, 'tmates_subscriptions_open', { subscription: 'threadEvents' }) === 4, 15_000);
     expect(total(api2Samples, 'tmates_websockets_open')).toBe(4);
     expect(total(api2Samples, 'tmates_subscriptions_open', { subscription: 'threadEvents' })).toBe(4);
 

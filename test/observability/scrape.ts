@@ -38,3 +38,13 @@ export async function scrape(base: string, token?: string): Promise<Sample[]> {
   if (!response.headers.get('content-type')?.startsWith('text/plain')) throw new Error(`unexpected content type ${response.headers.get('content-type')}`);
   return parseMetrics(await response.text());
 }
+
+/** Scrapes until `done` holds for the samples (or `ms` passes) and returns the last scrape. */
+export async function scrapeUntil(base: string, token: string | undefined, done: (samples: Sample[]) => boolean, ms = 10_000): Promise<Sample[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const samples = await scrape(base, token);
+    if (done(samples) || Date.now() > deadline) return samples;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
