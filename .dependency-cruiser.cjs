@@ -7,7 +7,7 @@
  * from here.
  */
 const FLOORS = [
-  ['version.ts', 'logger.ts', 'billing', 'catalog'], // pure: constants, plan limits, teammate manifests
+  ['version.ts', 'logger.ts', 'billing', 'catalog', 'observability'], // pure: constants, plan limits, teammate manifests, metrics and spans
   ['config'], // environment -> typed configuration
   ['db', 'auth', 'storage'], // Kysely + migrations, tokens and passwords, file bytes
   ['realtime'], // the event bus, transactions that publish on commit

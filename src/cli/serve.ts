@@ -45,7 +45,7 @@ export async function runServeCommand(options: StartOptions): Promise<void> {
         `  Worker: ${app.runner ? 'running in this process' : 'not in this process'}\n\n`,
     );
   } else {
-    logger.info('worker is running');
+    logger.info({ ...app.opsPorts }, 'worker is running');
   }
   app.runner?.promise.catch(() => onSignal('SIGTERM'));
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PLAN_KEYS, type PlanKey } from '../billing/plans.ts';
 import type { StripeConfig } from '../billing/stripe-config.ts';
+import type { ObservabilityConfig } from '../observability/observability-config.ts';
 
 /**
  * All configuration comes from the environment (and `.env`). It is parsed once, at start, and
@@ -177,6 +178,11 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     GRAPHIQL: booleanFlag(true),
     INTROSPECTION: booleanFlag(true),
+    METRICS: booleanFlag(false),
+    METRICS_PORT: integer(0, 1, 65_535),
+    METRICS_TOKEN: optionalString,
+    OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']),
+    OTEL_SERVICE_NAME: optionalString.default('tmates'),
   })
   .superRefine((env, ctx) => {
     const need = (when: boolean, key: keyof typeof env, why: string) => {
@@ -261,6 +267,7 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   graphiql: boolean;
   introspection: boolean;
+  observability: ObservabilityConfig;
 }
 
 export class ConfigError extends Error {
@@ -361,6 +368,13 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL,
     introspection: e.INTROSPECTION,
+    observability: {
+      metrics: e.METRICS || e.METRICS_PORT > 0,
+      metricsPort: e.METRICS_PORT || undefined,
+      metricsToken: e.METRICS_TOKEN,
+      otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: e.OTEL_SERVICE_NAME ?? 'tmates',
+    },
   };
 }
 

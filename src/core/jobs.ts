@@ -7,7 +7,7 @@ import type { JobSpec } from '../repositories/jobs.ts';
  * in `jobs/tasks/<name>.ts` (its schema `satisfies` the entry here).
  */
 export interface JobPayloads {
-  agents__run_turn: { runId: string };
+  agents__run_turn: { runId: string; traceparent?: string };
   goals__advance: { goalId: string };
   files__ingest: { fileId: string };
   files__expire_upload: { fileId: string };

@@ -1,6 +1,7 @@
 import type { JobHelpers, Task } from 'graphile-worker';
 import type { z } from 'zod';
 import { parsePayload, type JobDeclaration } from '../repositories/jobs.ts';
+import { observeJob } from '../observability/jobs.ts';
 
 /**
  * A typed graphile-worker task: `<domain>__<verb>` name, a zod payload checked when the job is
@@ -28,7 +29,7 @@ export function toTaskList<Deps>(tasks: readonly TaskDefinition<Deps>[], deps: D
   const list: Record<string, Task> = {};
   for (const task of tasks) {
     if (list[task.name]) throw new Error(`duplicate task name ${task.name}`);
-    list[task.name] = async (raw, helpers) => task.run(parsePayload(task, raw), deps, helpers);
+    list[task.name] = async (raw, helpers) => observeJob(task.name, raw, helpers.job, () => task.run(parsePayload(task, raw), deps, helpers));
   }
   return list;
 }

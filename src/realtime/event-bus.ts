@@ -2,6 +2,7 @@ import type { Executor } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import { encodeEvent, topicsOf, type BusEvent } from './events.ts';
 import type { Transport } from './transport.ts';
+import { observeEventReceived, stampEvent } from '../observability/event-bus-metrics.ts';
 
 export type Listener = (event: BusEvent) => void;
 
@@ -37,6 +38,7 @@ export class EventBus {
           this.logger.warn({ payload: payload.slice(0, 200) }, 'ignored a malformed bus event');
           return;
         }
+        observeEventReceived(event);
         this.receive(event);
       },
       onReconnect: () => {
@@ -113,12 +115,12 @@ export class EventBus {
 
   async publish(events: BusEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.transport.publish(events.flatMap(encodeEvent));
+    await this.transport.publish(events.map(stampEvent).flatMap(encodeEvent));
   }
 
   /** Publishes inside `trx` when the transport can; returns the events to publish after commit. */
   async publishInTransaction(trx: Executor, events: BusEvent[]): Promise<BusEvent[]> {
     if (events.length === 0) return [];
-    return (await this.transport.publishInTransaction(trx, events.flatMap(encodeEvent))) ? [] : events;
+    return (await this.transport.publishInTransaction(trx, events.map(stampEvent).flatMap(encodeEvent))) ? [] : events;
   }
 }

@@ -13,6 +13,8 @@ export interface HttpServer {
   port: number;
   /** Stops accepting, lets in-flight requests finish until `deadline`, then closes every socket. */
   close(deadline: number): Promise<void>;
+  /** graphql-ws connections open right now (for metrics). */
+  openWebSockets(): number;
 }
 
 /** Close code sent to WebSocket clients when the server goes away (RFC 6455 "going away"). */
@@ -128,6 +130,7 @@ export async function startHttpServer(options: {
   return {
     server,
     port,
+    openWebSockets: () => wsServer.clients.size,
     async close(deadline) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -19,6 +19,8 @@ export interface Readiness {
 export interface YogaOptions {
   services: AppServices;
   readiness: () => Promise<Readiness>;
+  /** More plugins, run first (metrics and tracing, see src/observability). */
+  plugins?: Plugin[];
 }
 
 /** What Yoga hands the context factory: the fetch Request for HTTP/SSE, our own fields for WebSocket. */
@@ -78,7 +80,7 @@ function yogaLogger(logger: Logger) {
   };
 }
 
-export function createTmatesYoga({ services, readiness }: YogaOptions): TmatesYoga {
+export function createTmatesYoga({ services, readiness, plugins = [] }: YogaOptions): TmatesYoga {
   const { config, logger } = services;
   return createYoga<ServerContext, Context>({
     schema,
@@ -103,6 +105,7 @@ export function createTmatesYoga({ services, readiness }: YogaOptions): TmatesYo
         connectionParams,
       }),
     plugins: [
+      ...plugins,
       useRequestIdHeader(),
       // Requests a browser sends without a CORS preflight (multipart uploads, GET) must carry this header.
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),

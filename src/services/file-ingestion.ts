@@ -4,6 +4,7 @@ import type { AppServices } from '../core/context.ts';
 import { ObjectNotFoundError } from '../storage/types.ts';
 import { publishFileChange } from './file-events.ts';
 import { extractText, ExtractionError } from './file-text.ts';
+import { filesIngested } from '../observability/metrics.ts';
 
 /** Reads a whole object into memory, refusing more than `max` bytes. */
 export async function readObject(stream: Readable, max: number): Promise<Buffer> {
@@ -38,6 +39,7 @@ export async function ingestFile(services: AppServices, fileId: string, options:
   await publishFileChange(services, file, 'processing');
   const finish = async (values: Parameters<typeof finishProcessing>[2]) => {
     const finished = await finishProcessing(services.db, file.id, values);
+    if (finished) filesIngested.inc({ status: values.status });
     if (finished) await publishFileChange(services, finished, values.status);
   };
   try {

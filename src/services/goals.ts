@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { bestFitByRole } from '../models/routing.ts';
 import type { DB } from '../db/schema.ts';
 import { runJobKey, turnQueue } from '../repositories/jobs.ts';
+import { traceContext } from '../observability/tracing.ts';
 import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
 import {
   ACTIVE_GOAL_STATUSES,
@@ -90,7 +91,7 @@ async function startGoalRun(
     triggerMessageId: goal.requestMessageId,
     chargedTo: goal.createdBy,
   });
-  await services.jobs.add(trx, 'agents__run_turn', { runId: run.id }, { queueName: turnQueue(goal.threadId, values.teammateId), jobKey: runJobKey(run.id) });
+  await services.jobs.add(trx, 'agents__run_turn', { runId: run.id, ...traceContext() }, { queueName: turnQueue(goal.threadId, values.teammateId), jobKey: runJobKey(run.id) });
   await emit(runEvent(run));
   return run;
 }

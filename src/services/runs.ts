@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { runJobKey, turnQueue } from '../repositories/jobs.ts';
+import { traceContext } from '../observability/tracing.ts';
 import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
 import { appendMessage, findReplyOfRun, reviseMessage, type Message } from '../repositories/messages.ts';
 import { lockOrg } from '../repositories/orgs.ts';
@@ -130,7 +131,7 @@ export async function startRunsForMessage(
       }
     }
     const id = randomUUID();
-    const job = input.inline ? undefined : services.jobs.call('agents__run_turn', { runId: id }, { queueName: turnQueue(thread.id, teammateId), jobKey: runJobKey(id) });
+    const job = input.inline ? undefined : services.jobs.call('agents__run_turn', { runId: id, ...traceContext() }, { queueName: turnQueue(thread.id, teammateId), jobKey: runJobKey(id) });
     const run = await insertRun(trx, { orgId: thread.orgId, threadId: thread.id, teammateId, triggerMessageId: message.id, chargedTo: input.userId }, { id, job });
     runs.push(run);
     created.push(run);

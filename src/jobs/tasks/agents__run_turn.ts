@@ -3,7 +3,8 @@ import type { AppServices } from '../../core/context.ts';
 import type { JobPayloads } from '../../core/jobs.ts';
 import { defineTask } from '../define-task.ts';
 
-const payload = z.object({ runId: z.uuid() }) satisfies z.ZodType<JobPayloads['agents__run_turn']>;
+// `traceparent`: the W3C trace context of the request that enqueued it (when tracing is on).
+const payload = z.object({ runId: z.uuid(), traceparent: z.string().max(128).optional() }) satisfies z.ZodType<JobPayloads['agents__run_turn']>;
 
 /**
  * One run of a teammate (a reply, a goal's plan, task or report), executed by the agent runtime.
