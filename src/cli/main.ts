@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { createLogger, type Logger } from '../logger.ts';
+import { DEFAULT_CLI_EMAIL } from './identity.ts';
 
 const HELP = `tmates — self-hostable backend for AI teammates
 
@@ -13,7 +14,7 @@ Commands:
   worker                Run only the background worker (needs DATABASE_URL).
   migrate               Apply pending database migrations and exit.
   seed                  Load bundled reference data (catalog) into the database and exit.
-  token --email E [--name N]
+  token [--email E] [--name N]
                         Print a sign-in token for E (the account is created if new).
   run <teammate> --message "…" [--email E]
                         One turn of a teammate (name, handle or catalog key) in your direct
@@ -23,8 +24,11 @@ Commands:
                         Interactive chat over graphql-ws with a running server (default URL
                         http://localhost:PORT/graphql; token from --token, TMATES_TOKEN, or minted
                         for --email). Without a teammate: the team chat. Type /stop to stop
-                        the teammates, /reset for a fresh session, /quit to leave.
+                        the teammates, /reset for a fresh session, /quit (or Ctrl-D) to leave.
+                        Fails at once when no server answers at the URL.
   help                  Show this help.
+
+Without --email, token, run and chat all act as ${DEFAULT_CLI_EMAIL}.
 
 Options:
   -h, --help            Show this help.
@@ -116,9 +120,8 @@ async function main(argv: string[]): Promise<void> {
       return runMigrateCommand(config, logger);
     }
     case 'token': {
-      if (!values.email) fail('`tmates token` needs --email <address>.', EX_USAGE);
       const { runTokenCommand } = await import('./token.ts');
-      return runTokenCommand(config, logger, { email: values.email, name: values.name });
+      return runTokenCommand(config, logger, { email: values.email ?? DEFAULT_CLI_EMAIL, name: values.name });
     }
     case 'run': {
       const teammate = positionals[1];
@@ -131,7 +134,6 @@ async function main(argv: string[]): Promise<void> {
       let token = values.token ?? process.env.TMATES_TOKEN;
       if (!token) {
         const { mintToken } = await import('./token.ts');
-        const { DEFAULT_CLI_EMAIL } = await import('./run.ts');
         token = await mintToken(config, logger, { email: values.email ?? DEFAULT_CLI_EMAIL });
       }
       const { runChatCommand } = await import('./chat.ts');
