@@ -40,20 +40,24 @@ export const GRAPHIQL_OPTIONS: GraphiQLOptions = {
   // A small inline icon instead of the renderer's 150 kB default.
   favicon:
     "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Crect width='32' height='32' rx='7' fill='%23315efb'/%3E%3Ctext x='16' y='23' font-size='19' font-family='sans-serif' text-anchor='middle' fill='white'%3ET%3C/text%3E%3C/svg%3E",
-  defaultQuery: `# Welcome to the Tmates API. Most operations need a sign-in token:
+  defaultQuery: `# Welcome to the Tmates API.
+# Most operations need a sign-in token:
 #
-#  1. Run SignIn below with your email and password (SignUp creates an account),
-#     or print a token in a terminal: npx tmates token
-#  2. In the Headers pane below, put the token after "Bearer ":
-#       { "authorization": "Bearer eyJhbGciOi…" }
-#     An API key (tm_…, from createApiKey) goes in the same header.
-#     To act in a team organisation, add  "x-tmates-org": "<org id>".
-#  3. Run Me: it shows who you are and where you act.
+# 1. Run SignIn (SignUp for a new account),
+#    or in a terminal: npx tmates token
+# 2. In Headers below, put it after "Bearer ":
+#    { "authorization": "Bearer eyJhbGciOi…" }
+#    An API key (tm_…) goes there too. For a
+#    team org, add "x-tmates-org": "<org id>".
+# 3. Run Me to see who you are.
 #
-# Click an operation's name to run it. The Docs pane (top left) lists every field.
+# ▶ runs an operation; Docs (top left) has all.
 
 mutation SignIn {
-  signIn(input: { email: "you@example.com", password: "your password" }) {
+  signIn(input: {
+    email: "you@example.com"
+    password: "your password"
+  }) {
     __typename
     ... on AuthPayload { token expiresAt }
     ... on Error { message }
@@ -61,7 +65,11 @@ mutation SignIn {
 }
 
 mutation SignUp {
-  signUp(input: { email: "you@example.com", password: "at least 8 characters", displayName: "You" }) {
+  signUp(input: {
+    email: "you@example.com"
+    password: "at least 10 characters"
+    displayName: "You"
+  }) {
     __typename
     ... on AuthPayload { token expiresAt }
     ... on Error { message }
@@ -69,7 +77,11 @@ mutation SignUp {
 }
 
 query Me {
-  viewer { user { email displayName } currentOrg { id name kind } role }
+  viewer {
+    user { email displayName }
+    currentOrg { id name kind }
+    role
+  }
 }
 `,
 };
