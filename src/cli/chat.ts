@@ -57,6 +57,21 @@ export function describeConnectionError(error: unknown, url: string): string {
   return `cannot connect to ${url}: ${detail}`;
 }
 
+/**
+ * Undefined when something answers HTTP at `url` within `timeoutMs`, else why not (the same words
+ * as a failed connection). Lets `chat` say so before it mints a token on the local database.
+ */
+export async function unreachableServer(url: string, timeoutMs = 5_000): Promise<string | undefined> {
+  try {
+    const response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel();
+    return undefined;
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return describeConnectionError({ error: cause instanceof Error ? cause : (error as Error) }, url);
+  }
+}
+
 const printed = new WeakMap<object, string>();
 
 /** Runs one query or mutation over the socket and returns its data (errors are thrown). */

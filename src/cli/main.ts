@@ -131,13 +131,16 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'chat': {
+      const { runChatCommand, unreachableServer } = await import('./chat.ts');
+      const url = values.url ?? `${(config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/$/, '')}/graphql`;
       let token = values.token ?? process.env.TMATES_TOKEN;
       if (!token) {
+        // Minting starts the local database: not worth it when no server answers anyway.
+        const unreachable = await unreachableServer(url);
+        if (unreachable) fail(unreachable, 1);
         const { mintToken } = await import('./token.ts');
         token = await mintToken(config, logger, { email: values.email ?? DEFAULT_CLI_EMAIL });
       }
-      const { runChatCommand } = await import('./chat.ts');
-      const url = values.url ?? `${(config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/$/, '')}/graphql`;
       process.exitCode = await runChatCommand({ url, token, teammate: positionals[1], org: values.org });
       return;
     }

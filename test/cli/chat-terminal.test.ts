@@ -1,4 +1,7 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { signUpUser } from '../helpers/accounts.ts';
 import { spawnTmates } from '../helpers/process.ts';
@@ -81,6 +84,19 @@ describe('tmates chat without a server', () => {
     // No retries with backoff before the first connection (they took about 40 s): the time is
     // the CLI's own start-up, however slow the machine.
     expect(Date.now() - started).toBeLessThan(20_000);
+  }, 30_000);
+
+  it('without a token, says so before minting one (the local database is never started)', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'tmates-chat-'));
+    try {
+      const url = `http://127.0.0.1:${await closedPort()}/graphql`;
+      const chat = spawnTmates(['chat', '--url', url], { LOG_LEVEL: 'warn', TMATES_HOME: home });
+      expect((await chat.exited).code).toBe(1);
+      expect(chat.stderr()).toMatch(/^tmates: no Tmates server answers at http:\/\/127\.0\.0\.1:\d+\/graphql \(connect ECONNREFUSED .*\)\. Start one with/);
+      expect(readdirSync(home)).toEqual([]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   }, 30_000);
 
   it('gives up on a server that accepts the connection but never answers', async () => {
