@@ -163,7 +163,10 @@ export async function runChatCommand(options: ChatOptions): Promise<number> {
   const url = options.url.replace(/^http/, 'ws');
   const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
   let connected = false;
+  let reconnecting = false;
+  let leaving = false;
   let lastSocketError: unknown;
+  let screen: ChatScreen | undefined;
   // ws gives up on a server that accepts TCP but never answers the upgrade after handshakeTimeout.
   class TimedWebSocket extends WebSocket {
     constructor(address: string, protocols?: string | string[]) {
@@ -180,11 +183,21 @@ export async function runChatCommand(options: ChatOptions): Promise<number> {
     // network blips are retried. A refused token (4403) never becomes valid by retrying.
     shouldRetry: (event) => connected && (event as { code?: number }).code !== FORBIDDEN,
     on: {
-      connected: () => (connected = true),
+      connected: () => {
+        connected = true;
+        if (reconnecting) screen?.print('(reconnected)\n');
+        reconnecting = false;
+      },
+      closed: (event) => {
+        // 1000: the client closed an idle socket itself (it is lazy); anything else is a loss.
+        if (!connected || leaving || reconnecting || (event as { code?: number }).code === 1000) return;
+        reconnecting = true;
+        screen?.endLine();
+        screen?.print('(connection lost, reconnecting…)\n');
+      },
       error: (error) => (lastSocketError = error),
     },
   });
-  let screen: ChatScreen | undefined;
   try {
     let viewer: CliViewerQuery['viewer'];
     try {
@@ -199,6 +212,7 @@ export async function runChatCommand(options: ChatOptions): Promise<number> {
     const { thread } = await execute(client, CliRecentMessagesDocument, { threadId });
     if (!thread) throw new Error('the thread is gone');
 
+    let lost: string | undefined; // why the subscription ended, when the server went away
     let quit: () => void = () => {};
     const quitting = new Promise<void>((resolve) => (quit = resolve));
     screen = createChatScreen({ input: options.input ?? process.stdin, output: options.output ?? process.stdout, onInterrupt: () => quit() });
@@ -229,8 +243,7 @@ export async function runChatCommand(options: ChatOptions): Promise<number> {
       {
         next: ({ data }) => data?.threadEvents && onEvent(data.threadEvents),
         error: (error) => {
-          screen?.endLine();
-          screen?.print(`(connection lost: ${describeConnectionError(error, options.url)})\n`);
+          lost = describeConnectionError(error, options.url);
           quit();
         },
         complete: () => undefined,
@@ -284,13 +297,16 @@ export async function runChatCommand(options: ChatOptions): Promise<number> {
       ]);
     }
     unsubscribe();
+    if (lost) throw new Error(`connection lost: ${lost}`);
     screen.endLine();
     return 0;
   } catch (error) {
     screen?.endLine();
+    screen?.close(); // the message goes under the conversation, not onto the prompt
     process.stderr.write(`tmates: ${(error as Error).message}\n`);
     return 1;
   } finally {
+    leaving = true;
     screen?.close();
     await client.dispose();
   }
