@@ -1,13 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import readline from 'node:readline';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import {
+  CliCreateDirectThreadDocument,
+  CliRecentMessagesDocument,
+  CliResetThreadSessionDocument,
+  CliSendMessageDocument,
+  CliTeammatesDocument,
+  CliThreadEventsDocument,
+  CliThreadsDocument,
+  CliViewerDocument,
+  type CliMessageFragment,
+  type CliViewerQuery,
+  type CliThreadEventsSubscription,
+} from '../../clients/generated/graphql.ts';
+import { createChatScreen, type ChatScreen } from './chat-screen.ts';
 
 /**
- * `tmates chat [teammate]`: an interactive terminal client over graphql-ws — the same API the apps
- * use. Shows the thread's recent messages, streams teammates' answers as they are written, and
- * sends what you type. `/stop` stops the teammates working in the thread, `/reset` starts a fresh
- * session (teammates forget the conversation so far), `/quit` (or Ctrl-D once the answers are in) leaves.
+ * `tmates chat [teammate]`: an interactive terminal client over graphql-ws — the same API and the
+ * same generated documents (`clients/operations/cli/`) the apps use. Shows the thread's recent
+ * messages, streams teammates' answers as they are written, and sends what you type. `/stop` stops
+ * the teammates working in the thread, `/reset` starts a fresh session (teammates forget the
+ * conversation so far), `/quit`, Ctrl-D or Ctrl-C leave at once. With piped input, the end of the
+ * input waits for the answers to what was sent, then leaves.
  */
 export interface ChatOptions {
   url: string;
@@ -17,21 +34,51 @@ export interface ChatOptions {
   org?: string;
   output?: NodeJS.WritableStream;
   input?: NodeJS.ReadableStream;
+  /** How long to wait for the server to accept the connection, in ms (default 5000). */
+  connectTimeoutMs?: number;
 }
 
-type Data = Record<string, any>;
+/** The socket closed with this code: the server refused the token or organisation. */
+const FORBIDDEN = 4403;
 
-const EVENTS = `subscription($id: ID!) {
-  threadEvents(threadId: $id) {
-    __typename
-    ... on MessageEvent { created message { id body status error authorKind authorUser { id displayName } authorTeammate { name } } }
-    ... on MessageDeltaEvent { messageId delta offset }
-    ... on RunEvent { status run { id teammate { name } } }
+/** A readable reason why the server could not be reached (or refused us), for the one-line error. */
+export function describeConnectionError(error: unknown, url: string): string {
+  const event = error as { code?: unknown; reason?: string; message?: string; error?: { code?: string; message?: string } };
+  if (typeof event?.code === 'number') {
+    if (event.code === FORBIDDEN) return `the server at ${url} refused the token${event.reason ? ` (${event.reason})` : ''}`;
+    return `the connection to ${url} closed (${event.code}${event.reason ? ` ${event.reason}` : ''})`;
   }
-}`;
+  const cause = event?.error ?? (error instanceof Error ? (error as Error & { code?: string }) : undefined);
+  const code = cause?.code;
+  const detail = cause?.message ?? event?.message ?? String(error);
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET' || /timed out|timeout/i.test(detail)) {
+    return `no Tmates server answers at ${url} (${detail}). Start one with \`tmates serve\` (or \`npm start\`), or pass --url.`;
+  }
+  return `cannot connect to ${url}: ${detail}`;
+}
 
-async function execute(client: Client, query: string, variables: Data = {}): Promise<Data> {
-  const iterator = client.iterate<Data>({ query, variables });
+/**
+ * Undefined when something answers HTTP at `url` within `timeoutMs`, else why not (the same words
+ * as a failed connection). Lets `chat` say so before it mints a token on the local database.
+ */
+export async function unreachableServer(url: string, timeoutMs = 5_000): Promise<string | undefined> {
+  try {
+    const response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel();
+    return undefined;
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return describeConnectionError({ error: cause instanceof Error ? cause : (error as Error) }, url);
+  }
+}
+
+const printed = new WeakMap<object, string>();
+
+/** Runs one query or mutation over the socket and returns its data (errors are thrown). */
+async function execute<R, V extends Record<string, unknown>>(client: Client, document: TypedDocumentNode<R, V>, variables: V): Promise<R> {
+  const query = printed.get(document) ?? print(document);
+  printed.set(document, query);
+  const iterator = client.iterate<R>({ query, variables });
   const { value } = await iterator.next();
   await iterator.return?.();
   if (!value) throw new Error('no answer from the server');
@@ -41,134 +88,226 @@ async function execute(client: Client, query: string, variables: Data = {}): Pro
 
 async function findThread(client: Client, teammate: string | undefined): Promise<{ id: string; title: string }> {
   if (!teammate) {
-    const { threads } = await execute(client, '{ threads(first: 100) { edges { node { id title isDefault } } } }');
-    const chat = threads.edges.map((e: Data) => e.node).find((t: Data) => t.isDefault) ?? threads.edges[0]?.node;
+    const { threads } = await execute(client, CliThreadsDocument, {});
+    const chat = threads.edges.map((e) => e.node).find((t) => t.isDefault) ?? threads.edges[0]?.node;
     if (!chat) throw new Error('you have no threads yet');
     return { id: chat.id, title: chat.title ?? 'Team chat' };
   }
-  const { teammates } = await execute(client, '{ teammates(first: 100) { edges { node { id name handle status } } } }');
+  const { teammates } = await execute(client, CliTeammatesDocument, {});
   const wanted = teammate.replace(/^@/, '').toLowerCase();
   const found = teammates.edges
-    .map((e: Data) => e.node)
-    .find((t: Data) => t.status === 'HIRED' && (t.handle === wanted || t.name.toLowerCase() === wanted));
+    .map((e) => e.node)
+    .find((t) => t.status === 'HIRED' && (t.handle === wanted || t.name.toLowerCase() === wanted));
   if (!found) throw new Error(`no teammate called "${teammate}" on your team`);
-  const { createThread } = await execute(
-    client,
-    'mutation($t: [ID!]!) { createThread(input: { kind: DIRECT, teammateIds: $t }) { __typename ... on CreateThreadPayload { thread { id } } ... on Error { message } } }',
-    { t: [found.id] },
-  );
-  if (!createThread.thread) throw new Error(createThread.message);
+  const { createThread } = await execute(client, CliCreateDirectThreadDocument, { teammateId: found.id });
+  if (createThread.__typename !== 'CreateThreadPayload') throw new Error('message' in createThread ? createThread.message : 'no thread');
   return { id: createThread.thread.id, title: found.name };
 }
 
+/** What the screen shows of each message, so that replays and repeated events print nothing twice. */
+interface Shown {
+  name: string;
+  length: number;
+  ended: boolean;
+}
+
+/**
+ * Turns thread events into text on the screen. A message's text is printed once, as it grows;
+ * a message that ended (complete, failed or stopped) is never printed again.
+ */
+function createTranscript(screen: ChatScreen) {
+  const messages = new Map<string, Shown>();
+  let open: string | undefined; // the message whose text ends the screen's current line
+
+  function append(id: string, shown: Shown, text: string) {
+    if (open !== id) {
+      screen.endLine();
+      screen.print(`${shown.name}: `);
+      open = id;
+    }
+    screen.print(text);
+    shown.length += text.length;
+  }
+
+  return {
+    /** A message as it is now (from history or a MessageEvent). */
+    message(m: CliMessageFragment) {
+      let shown = messages.get(m.id);
+      if (!shown) {
+        shown = { name: m.authorTeammate?.name ?? m.authorUser?.displayName ?? 'Tmates', length: 0, ended: false };
+        messages.set(m.id, shown);
+      }
+      if (shown.ended) return;
+      if (m.body.length > shown.length || (shown.length === 0 && open !== m.id)) append(m.id, shown, m.body.slice(shown.length));
+      if (m.status === 'STREAMING' || m.status === 'PENDING') return;
+      if (m.status === 'FAILED') append(m.id, shown, `\n  (failed: ${m.error ?? 'unknown error'})`);
+      if (m.status === 'CANCELLED') append(m.id, shown, '\n  (stopped)');
+      shown.ended = true;
+      screen.endLine();
+      open = undefined;
+    },
+    /** Streamed text of a message being written. */
+    delta(messageId: string, delta: string, offset: number) {
+      const shown = messages.get(messageId);
+      if (!shown || shown.ended || offset > shown.length || offset + delta.length <= shown.length) return;
+      append(messageId, shown, delta.slice(shown.length - offset));
+    },
+    /** Marks a message as already on screen (what we typed ourselves). */
+    skip(id: string) {
+      messages.set(id, { name: '', length: 0, ended: true });
+    },
+  };
+}
+
 export async function runChatCommand(options: ChatOptions): Promise<number> {
-  const out = options.output ?? process.stdout;
-  const write = (text: string) => out.write(text);
+  const url = options.url.replace(/^http/, 'ws');
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+  let connected = false;
+  let reconnecting = false;
+  let leaving = false;
+  let lastSocketError: unknown;
+  let screen: ChatScreen | undefined;
+  // ws gives up on a server that accepts TCP but never answers the upgrade after handshakeTimeout.
+  class TimedWebSocket extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols, { handshakeTimeout: connectTimeoutMs });
+    }
+  }
   const client = createClient({
-    url: options.url.replace(/^http/, 'ws'),
-    webSocketImpl: WebSocket,
+    url,
+    webSocketImpl: TimedWebSocket,
     connectionParams: { token: options.token, ...(options.org ? { org: options.org } : {}) },
+    connectionAckWaitTimeout: connectTimeoutMs,
     retryAttempts: 5,
-    // A refused token (4403) will not become valid by retrying; network blips are retried.
-    shouldRetry: (event) => (event as { code?: number }).code !== 4403,
+    // Until the first connection, a failure is reported at once (no server, wrong URL); afterwards
+    // network blips are retried. A refused token (4403) never becomes valid by retrying.
+    shouldRetry: (event) => connected && (event as { code?: number }).code !== FORBIDDEN,
+    on: {
+      connected: () => {
+        connected = true;
+        if (reconnecting) screen?.print('(reconnected)\n');
+        reconnecting = false;
+      },
+      closed: (event) => {
+        // 1000: the client closed an idle socket itself (it is lazy); anything else is a loss.
+        if (!connected || leaving || reconnecting || (event as { code?: number }).code === 1000) return;
+        reconnecting = true;
+        screen?.endLine();
+        screen?.print('(connection lost, reconnecting…)\n');
+      },
+      error: (error) => (lastSocketError = error),
+    },
   });
   try {
-    const { viewer } = await execute(client, '{ viewer { user { id displayName } } }');
-    const me = viewer.user.id as string;
-    const thread = await findThread(client, options.teammate);
-    const { node } = await execute(
-      client,
-      'query($id: ID!) { node(id: $id) { ... on Thread { messages(last: 10) { edges { node { body authorKind authorUser { displayName } authorTeammate { name } } } } } } }',
-      { id: thread.id },
-    );
-    write(`— ${thread.title} — (/stop stops the teammates, /reset starts a fresh session, /quit leaves)\n`);
-    for (const { node: m } of node.messages.edges) write(`${m.authorTeammate?.name ?? m.authorUser?.displayName ?? 'Tmates'}: ${m.body}\n`);
+    let viewer: CliViewerQuery['viewer'];
+    try {
+      ({ viewer } = await execute(client, CliViewerDocument, {}));
+    } catch (error) {
+      if (connected) throw error;
+      throw new Error(describeConnectionError((error as { code?: unknown }).code === FORBIDDEN ? error : (lastSocketError ?? error), options.url));
+    }
+    if (!viewer) throw new Error('the server did not accept the token');
+    const me = viewer.user.id;
+    const { id: threadId, title } = await findThread(client, options.teammate);
+    const { thread } = await execute(client, CliRecentMessagesDocument, { threadId });
+    if (!thread) throw new Error('the thread is gone');
+
+    let lost: string | undefined; // why the subscription ended, when the server went away
+    let quit: () => void = () => {};
+    const quitting = new Promise<void>((resolve) => (quit = resolve));
+    screen = createChatScreen({ input: options.input ?? process.stdin, output: options.output ?? process.stdout, onInterrupt: () => quit() });
+    const transcript = createTranscript(screen);
+    screen.print(`— ${title} — (/stop stops the teammates, /reset starts a fresh session, /quit leaves)\n`);
+    for (const { node } of thread.messages.edges) transcript.message(node);
 
     const open = new Set<string>(); // runs started by what we sent and not finished yet
     const ended = new Set<string>(); // finished runs (a fast answer can end before sendMessage returns)
-    const written = new Map<string, number>(); // streaming message → characters shown
     let idle: () => void = () => {};
     const settled = () => open.size === 0 && idle();
-    const unsubscribe = client.subscribe<Data>(
-      { query: EVENTS, variables: { id: thread.id } },
+    const onEvent = (e: CliThreadEventsSubscription['threadEvents']) => {
+      if (e.__typename === 'MessageEvent') {
+        if (e.message.authorUser?.id === me) transcript.skip(e.message.id); // our own words are on screen already
+        else transcript.message(e.message);
+      } else if (e.__typename === 'MessageDeltaEvent') {
+        transcript.delta(e.messageId, e.delta, e.offset);
+      } else if (e.__typename === 'RunEvent' && ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.status)) {
+        ended.add(e.run.id);
+        open.delete(e.run.id);
+        settled();
+      }
+    };
+    // From the history's cursor on: nothing written in between is missed, and a replay after a
+    // reconnection prints nothing twice (the transcript knows what it showed).
+    const unsubscribe = client.subscribe<CliThreadEventsSubscription>(
+      { query: print(CliThreadEventsDocument), variables: { threadId, after: thread.eventCursor } },
       {
-        next: ({ data }) => {
-          const e = data?.threadEvents;
-          if (!e) return;
-          if (e.__typename === 'MessageEvent') {
-            const m = e.message;
-            if (m.authorUser?.id === me) return; // our own words are already on screen
-            const name = m.authorTeammate?.name ?? m.authorUser?.displayName ?? 'Tmates';
-            if (m.status === 'STREAMING') {
-              if (!written.has(m.id)) {
-                write(`${name}: `);
-                written.set(m.id, 0);
-              }
-              const shown = written.get(m.id)!;
-              if (m.body.length > shown) {
-                write(m.body.slice(shown));
-                written.set(m.id, m.body.length);
-              }
-              return;
-            }
-            const shown = written.get(m.id);
-            if (shown === undefined) write(`${name}: ${m.body}`);
-            else if (m.body.length > shown) write(m.body.slice(shown));
-            if (m.status === 'FAILED') write(`\n  (failed: ${m.error ?? 'unknown error'})`);
-            if (m.status === 'CANCELLED') write('\n  (stopped)');
-            written.delete(m.id);
-            write('\n');
-          } else if (e.__typename === 'MessageDeltaEvent') {
-            const shown = written.get(e.messageId);
-            if (shown === undefined || e.offset + e.delta.length <= shown || e.offset > shown) return;
-            write(e.delta.slice(shown - e.offset));
-            written.set(e.messageId, e.offset + e.delta.length);
-          } else if (e.__typename === 'RunEvent' && ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.status)) {
-            ended.add(e.run.id);
-            open.delete(e.run.id);
-            settled();
-          }
+        next: ({ data }) => data?.threadEvents && onEvent(data.threadEvents),
+        error: (error) => {
+          lost = describeConnectionError(error, options.url);
+          quit();
         },
-        error: (error) => write(`\n(connection lost: ${error instanceof Error ? error.message : JSON.stringify(error)})\n`),
         complete: () => undefined,
       },
     );
 
-    const lines = readline.createInterface({ input: options.input ?? process.stdin, terminal: false });
-    for await (const raw of lines) {
-      const line = raw.trim();
-      if (!line) continue;
-      if (line === '/quit' || line === '/exit') break;
-      if (line === '/reset') {
-        // The system message that marks the new session arrives as a thread event.
-        const { resetThreadSession } = await execute(
-          client,
-          'mutation($input: ResetThreadSessionInput!) { resetThreadSession(input: $input) { __typename ... on Error { message } } }',
-          { input: { threadId: thread.id } },
-        );
-        if (resetThreadSession.__typename !== 'ResetThreadSessionPayload') write(`(not reset: ${resetThreadSession.message})\n`);
-        continue;
+    const lines = screen.lines()[Symbol.asyncIterator]();
+    let leaveNow = false;
+    for (;;) {
+      const next = await Promise.race([lines.next(), quitting.then(() => 'quit' as const)]);
+      if (next === 'quit') {
+        leaveNow = true;
+        break;
       }
-      const body = line === '/stop' ? 'stop' : line;
-      const { sendMessage } = await execute(
-        client,
-        'mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename ... on SendMessagePayload { runs { id status } } ... on Error { message } } }',
-        { input: { threadId: thread.id, body, clientMessageId: randomUUID() } },
-      );
-      if (sendMessage.__typename !== 'SendMessagePayload') write(`(not sent: ${sendMessage.message})\n`);
-      else for (const run of sendMessage.runs) if (!ended.has(run.id) && (run.status === 'QUEUED' || run.status === 'RUNNING')) open.add(run.id);
+      if (next.done) {
+        // The end of piped input waits for the answers; a person pressing Ctrl-D leaves at once.
+        leaveNow = screen.interactive;
+        break;
+      }
+      const line = next.value.trim();
+      if (!line) continue;
+      if (line === '/quit' || line === '/exit') {
+        leaveNow = true;
+        break;
+      }
+      try {
+        if (line === '/reset') {
+          // The system message that marks the new session arrives as a thread event.
+          const { resetThreadSession } = await execute(client, CliResetThreadSessionDocument, { threadId });
+          if ('message' in resetThreadSession) screen.print(`(not reset: ${resetThreadSession.message})\n`);
+          continue;
+        }
+        const body = line === '/stop' ? 'stop' : line;
+        const { sendMessage } = await execute(client, CliSendMessageDocument, {
+          input: { threadId, body, clientMessageId: randomUUID() },
+        });
+        if (sendMessage.__typename !== 'SendMessagePayload') screen.print(`(not sent: ${sendMessage.message})\n`);
+        else for (const run of sendMessage.runs) if (!ended.has(run.id) && (run.status === 'QUEUED' || run.status === 'RUNNING')) open.add(run.id);
+      } catch (error) {
+        screen.print(`(failed: ${(error as Error).message})\n`);
+      }
     }
-    // Input ended: wait for the answers to what we sent, then leave.
-    await new Promise<void>((resolve) => {
-      idle = resolve;
-      settled();
-    });
+    await lines.return?.();
+    if (!leaveNow) {
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          idle = resolve;
+          settled();
+        }),
+        quitting,
+      ]);
+    }
     unsubscribe();
+    if (lost) throw new Error(`connection lost: ${lost}`);
+    screen.endLine();
     return 0;
   } catch (error) {
+    screen?.endLine();
+    screen?.close(); // the message goes under the conversation, not onto the prompt
     process.stderr.write(`tmates: ${(error as Error).message}\n`);
     return 1;
   } finally {
+    leaving = true;
+    screen?.close();
     await client.dispose();
   }
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { createLogger, type Logger } from '../logger.ts';
+import { DEFAULT_CLI_EMAIL } from './identity.ts';
 
 const HELP = `tmates — self-hostable backend for AI teammates
 
@@ -16,7 +17,7 @@ Commands:
                         on port N. \`serve\` takes --health-port too (health only).
   migrate               Apply pending database migrations and exit.
   seed                  Load bundled reference data (catalog) into the database and exit.
-  token --email E [--name N]
+  token [--email E] [--name N]
                         Print a sign-in token for E (the account is created if new).
   run <teammate> --message "…" [--email E]
                         One turn of a teammate (name, handle or catalog key) in your direct
@@ -26,8 +27,11 @@ Commands:
                         Interactive chat over graphql-ws with a running server (default URL
                         http://localhost:PORT/graphql; token from --token, TMATES_TOKEN, or minted
                         for --email). Without a teammate: the team chat. Type /stop to stop
-                        the teammates, /reset for a fresh session, /quit to leave.
+                        the teammates, /reset for a fresh session, /quit (or Ctrl-D) to leave.
+                        Fails at once when no server answers at the URL.
   help                  Show this help.
+
+Without --email, token, run and chat all act as ${DEFAULT_CLI_EMAIL}.
 
 Options:
   -h, --help            Show this help.
@@ -125,9 +129,8 @@ async function main(argv: string[]): Promise<void> {
       return runMigrateCommand(config, logger);
     }
     case 'token': {
-      if (!values.email) fail('`tmates token` needs --email <address>.', EX_USAGE);
       const { runTokenCommand } = await import('./token.ts');
-      return runTokenCommand(config, logger, { email: values.email, name: values.name });
+      return runTokenCommand(config, logger, { email: values.email ?? DEFAULT_CLI_EMAIL, name: values.name });
     }
     case 'run': {
       const teammate = positionals[1];
@@ -137,14 +140,16 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'chat': {
+      const { runChatCommand, unreachableServer } = await import('./chat.ts');
+      const url = values.url ?? `${(config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/$/, '')}/graphql`;
       let token = values.token ?? process.env.TMATES_TOKEN;
       if (!token) {
+        // Minting starts the local database: not worth it when no server answers anyway.
+        const unreachable = await unreachableServer(url);
+        if (unreachable) fail(unreachable, 1);
         const { mintToken } = await import('./token.ts');
-        const { DEFAULT_CLI_EMAIL } = await import('./run.ts');
         token = await mintToken(config, logger, { email: values.email ?? DEFAULT_CLI_EMAIL });
       }
-      const { runChatCommand } = await import('./chat.ts');
-      const url = values.url ?? `${(config.publicUrl ?? `http://localhost:${config.port}`).replace(/\/$/, '')}/graphql`;
       process.exitCode = await runChatCommand({ url, token, teammate: positionals[1], org: values.org });
       return;
     }

@@ -12,8 +12,7 @@ import { hireTeammate } from '../services/teammates.ts';
 import { sendMessage } from '../services/messages.ts';
 import { createThread } from '../services/threads.ts';
 import { authenticate } from '../services/viewer.ts';
-
-export const DEFAULT_CLI_EMAIL = 'you@localhost.localdomain';
+import { DEFAULT_CLI_EMAIL } from './identity.ts';
 
 /**
  * `tmates run <teammate> --message "…"`: one turn of a teammate in the person's direct thread with

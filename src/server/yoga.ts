@@ -9,6 +9,7 @@ import type { AppServices, Context } from '../core/context.ts';
 import { createContext } from './create-context.ts';
 import { useFileRoutes } from './file-routes.ts';
 import { useStripeWebhookRoute } from './stripe-webhook-route.ts';
+import { useGraphiQLPage } from './graphiql.ts';
 import { multipartLimits, useDepthLimit } from './limits.ts';
 
 export interface Readiness {
@@ -87,15 +88,11 @@ export function createTmatesYoga({ services, readiness, plugins = [] }: YogaOpti
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     landingPage: false,
-    // GraphiQL's scripts and styles come from this package (the playground works offline); it is a
-    // large module, so it loads on the first playground request rather than at start.
-    renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     logging: yogaLogger(logger),
     // Unexpected errors reach clients as "Unexpected error." — the details go to the log.
     maskedErrors: { isDev: false },
-    graphiql: config.graphiql
-      ? { title: 'Tmates GraphQL', subscriptionsProtocol: 'WS', defaultQuery: '{ serverInfo { version time } }' }
-      : false,
+    // The playground is served, compressed and with a sign-in hint, by useGraphiQLPage below.
+    graphiql: false,
     cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins, credentials: true } : undefined,
     fetchAPI: createFetch({ formDataLimits: multipartLimits(config.storage.maxBytes) }),
     context: ({ request, requestId, connectionParams, upgradeHeaders }) =>
@@ -107,6 +104,7 @@ export function createTmatesYoga({ services, readiness, plugins = [] }: YogaOpti
     plugins: [
       ...plugins,
       useRequestIdHeader(),
+      ...(config.graphiql ? [useGraphiQLPage({ endpoint: '/graphql' })] : []),
       // Requests a browser sends without a CORS preflight (multipart uploads, GET) must carry this header.
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
       useDepthLimit(),

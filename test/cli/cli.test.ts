@@ -156,7 +156,7 @@ describe('tmates token', () => {
       data: { viewer: { user: { email: 'cli@example.com', displayName: 'Terminal' }, currentOrg: { kind: 'PERSONAL' } } },
     });
 
-    const bad = spawnTmates(['token'], env);
+    const bad = spawnTmates(['token', '--mail', 'cli@example.com'], env);
     expect((await bad.exited).code).toBe(64);
     serve.child.kill('SIGTERM');
     expect((await serve.exited).code).toBe(0);
