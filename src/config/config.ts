@@ -164,6 +164,7 @@ const envSchema = z
     CORS_ORIGINS: optionalString,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     GRAPHIQL: booleanFlag(true),
+    SERVE_WEB: booleanFlag(true),
     INTROSPECTION: booleanFlag(true),
   })
   .superRefine((env, ctx) => {
@@ -246,6 +247,8 @@ export interface Config {
   corsOrigins: string[];
   logLevel: Env['LOG_LEVEL'];
   graphiql: boolean;
+  /** Serve the built web app (clients/web/dist) at `/`; false for API-only deployments. */
+  serveWeb: boolean;
   introspection: boolean;
 }
 
@@ -338,6 +341,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       .filter(Boolean),
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL,
+    serveWeb: e.SERVE_WEB,
     introspection: e.INTROSPECTION,
   };
 }

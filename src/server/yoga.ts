@@ -8,6 +8,7 @@ import { schema } from '../schema/index.ts';
 import { createContext, type AppServices, type Context } from './context.ts';
 import { useFileRoutes } from './file-routes.ts';
 import { multipartLimits, useDepthLimit } from './limits.ts';
+import { useWebApp } from './web-app.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -106,6 +107,7 @@ export function createTmatesYoga({ services, readiness }: YogaOptions): TmatesYo
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
       useDepthLimit(),
       useFileRoutes(services),
+      ...(config.serveWeb ? [useWebApp({ logger })] : []),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       useReadinessCheck({
         endpoint: '/readyz',
