@@ -8,7 +8,7 @@ import type { Logger } from '../logger.ts';
 export const WEB_DIST_DIR = fileURLToPath(new URL('../../clients/web/dist/', import.meta.url));
 
 /** Paths that belong to the API, never to the app (even when a browser asks for HTML). */
-const API_PATHS = /^\/(graphql|healthz|readyz|metrics|files|webhooks)(\/|$)/;
+const API_PATHS = /^\/(graphql|healthz|readyz|metrics|webhooks)(\/|$)|^\/files\//;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
