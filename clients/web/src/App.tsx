@@ -39,12 +39,19 @@ function Shell() {
     if (!fetching && (data && !data.viewer)) session.signOut();
   }, [data, fetching]);
   const viewer = data?.viewer;
+  // <LiveViewer/> stays at one place in the tree, so the thread list loads alongside the viewer, not after it.
   if (!viewer) {
-    return <div className="loading" role="status">{error ? 'Cannot reach the server. Retrying…' : 'Loading…'}</div>;
+    return (
+      <>
+        <LiveViewer />
+        <div className="loading" role="status">{error ? 'Cannot reach the server. Retrying…' : 'Loading…'}</div>
+      </>
+    );
   }
   return (
+    <>
+    <LiveViewer />
     <div className={`shell${drawerOpen ? ' drawer-open' : ''}`}>
-      <LiveViewer />
       <header className="topbar">
         <button type="button" className="menu-button" aria-expanded={drawerOpen} aria-controls="sidebar" onClick={() => setDrawerOpen((o) => !o)}>
           Menu
@@ -121,5 +128,6 @@ function Shell() {
         </Suspense>
       </main>
     </div>
+    </>
   );
 }
