@@ -3,6 +3,7 @@ import { builder } from './builder.ts';
 import './scalars.ts';
 import './errors.ts';
 import './server-info.ts';
+import './server-auth.ts';
 import './users.ts';
 import './orgs.ts';
 import './api-keys.ts';

@@ -82,6 +82,8 @@ export async function openApp(
   options: { user?: TestUser; orgId?: string; path?: string; viewport?: { width: number; height: number } } = {},
 ): Promise<OpenedPage> {
   const context = await browser.newContext({ baseURL: baseUrl, viewport: options.viewport ?? { width: 1280, height: 800 } });
+  // Below the test timeout, so a missing element fails with its locator named rather than a bare timeout.
+  context.setDefaultTimeout(20_000);
   if (options.user) {
     const session = { token: options.user.token, org: options.orgId ?? null };
     await context.addInitScript((s) => {

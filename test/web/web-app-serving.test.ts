@@ -71,8 +71,9 @@ describe('serving the web app', () => {
       const page = await fetch(`${base}/`, { headers: { accept: 'text/html' } });
       expect(page.status).toBe(404);
       expect(await page.text()).not.toContain('<div id="root">');
-      const api = await server.gql('{ serverInfo { version } }');
+      const api = await server.gql('{ serverInfo { version signIn { builtIn supabase { url } } } }');
       expect(api.status).toBe(200);
+      expect(api.data).toMatchObject({ serverInfo: { signIn: { builtIn: true, supabase: null } } });
     } finally {
       await server.stop();
       await db.drop();

@@ -15,6 +15,8 @@ const Goals = lazy(() => import('./screens/Goals.tsx'));
 const Pinboard = lazy(() => import('./screens/Pinboard.tsx'));
 const Settings = lazy(() => import('./screens/Settings.tsx'));
 
+if (localStorage.getItem('tmates.supabase')) void import('./supabase.ts').then((m) => m.resumeSupabase());
+
 export function App() {
   const s = useSession();
   // A new client (and socket) per session: signing in or switching organisation starts clean.
@@ -83,7 +85,13 @@ function Shell() {
         <ThreadList compact />
         <div className="me">
           <span>{viewer.user.displayName}</span>
-          <button type="button" onClick={() => session.signOut()}>
+          <button
+            type="button"
+            onClick={() => {
+              if (localStorage.getItem('tmates.supabase')) void import('./supabase.ts').then((m) => m.supabaseSignOut());
+              session.signOut();
+            }}
+          >
             Sign out
           </button>
         </div>

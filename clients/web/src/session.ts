@@ -39,6 +39,8 @@ export const session = {
   get: () => current,
   signIn: (token: string) => write({ token, orgId: null }),
   signOut: () => write({ token: null, orgId: null }),
+  /** A refreshed token for the same person (Supabase refreshes its access token hourly). */
+  replaceToken: (token: string) => write({ ...current, token }),
   switchOrg: (orgId: string) => write({ ...current, orgId }),
   subscribe(listener: () => void) {
     listeners.add(listener);

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { useMutation } from 'urql';
-import { WebSignInDocument, WebSignUpDocument } from '../../../generated/graphql.ts';
+import { useMutation, useQuery } from 'urql';
+import { WebSignInDocument, WebSignInMethodsDocument, WebSignUpDocument } from '../../../generated/graphql.ts';
 import { describeCombinedError } from '../errors.ts';
 import { session } from '../session.ts';
 
@@ -11,6 +11,9 @@ export function SignIn() {
   const [, signUp] = useMutation(WebSignUpDocument);
   const [, signIn] = useMutation(WebSignInDocument);
   const [busy, setBusy] = useState(false);
+  const [{ data: methods }] = useQuery({ query: WebSignInMethodsDocument });
+  const supabase = methods?.serverInfo.signIn.supabase ?? null;
+  const [provider, setProvider] = useState<'builtin' | 'supabase'>('builtin');
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -20,7 +23,10 @@ export function SignIn() {
     setBusy(true);
     setError(null);
     try {
-      if (mode === 'up') {
+      if (provider === 'supabase' && supabase) {
+        const { supabaseSignIn } = await import('../supabase.ts');
+        setError(await supabaseSignIn(supabase, mode, email, password));
+      } else if (mode === 'up') {
         const result = await signUp({ input: { email, password, displayName: String(form.get('displayName') ?? '') } });
         const payload = result.data?.signUp;
         if (payload?.__typename === 'AuthPayload') return session.signIn(payload.token);
@@ -46,7 +52,16 @@ export function SignIn() {
       <p>Your AI teammates, in one place.</p>
       <form onSubmit={submit} aria-labelledby="signin-title">
         <h2 id="signin-title">{mode === 'up' ? 'Create an account' : 'Welcome back'}</h2>
-        {mode === 'up' && (
+        {supabase && (
+          <>
+            <label htmlFor="signin-provider">Account</label>
+            <select id="signin-provider" value={provider} onChange={(e) => setProvider(e.target.value as 'builtin' | 'supabase')}>
+              <option value="builtin">Tmates account</option>
+              <option value="supabase">Supabase account</option>
+            </select>
+          </>
+        )}
+        {mode === 'up' && provider === 'builtin' && (
           <label>
             Display name
             <input name="displayName" autoComplete="name" required maxLength={100} />
