@@ -22,7 +22,7 @@ const runs = Number(values.runs);
 const BUDGET = 200 * 1024;
 const dist = fileURLToPath(new URL('../clients/web/dist', import.meta.url));
 
-ensureWebBuilt();
+await ensureWebBuilt();
 const home = mkdtempSync(path.join(os.tmpdir(), 'tmates-bench-web-'));
 chmodSync(home, 0o755);
 const proc = spawnTmates(['serve', '--no-worker'], { TMATES_HOME: home, PORT: '0', LOG_LEVEL: 'warn' });

@@ -13,6 +13,8 @@ if (!existsSync(configFile)) {
   console.log('build:web: clients/web is not here; nothing to build.');
   process.exit(0);
 }
+// Always a production build (React's production bundle), even when run from a test runner that set NODE_ENV=test.
+process.env.NODE_ENV = 'production';
 let vite: typeof import('vite');
 try {
   vite = await import('vite');
@@ -20,5 +22,5 @@ try {
   console.log('build:web: Vite is not installed (production install); skipping the web app build.');
   process.exit(0);
 }
-await vite.build({ configFile, root: fileURLToPath(new URL('../clients/web', import.meta.url)), logLevel: process.argv.includes('--quiet') ? 'warn' : 'info' });
+await vite.build({ configFile, mode: 'production', root: fileURLToPath(new URL('../clients/web', import.meta.url)), logLevel: process.argv.includes('--quiet') ? 'warn' : 'info' });
 console.log(`build:web: built ${root}clients/web/dist`);

@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,15 +28,18 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds clients/web when its dist is missing or older than its sources or the generated documents. */
-export function ensureWebBuilt(): void {
+/**
+ * Builds clients/web when its dist is missing or older than its sources or the generated documents.
+ * In a child process, asynchronously: a server running in this process keeps serving meanwhile.
+ */
+export async function ensureWebBuilt(): Promise<void> {
   const sources = Math.max(
     newestMtime(path.join(root, 'clients/web/src')),
     newestMtime(path.join(root, 'clients/generated')),
     statSync(path.join(root, 'clients/web/index.html')).mtimeMs,
   );
   if (existsSync(dist) && statSync(dist).mtimeMs >= sources) return;
-  execFileSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'scripts/build-web.ts', '--quiet'], { cwd: root, stdio: 'inherit' });
+  await promisify(execFile)(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'scripts/build-web.ts', '--quiet'], { cwd: root });
 }
 
 /**
@@ -45,7 +49,7 @@ export function ensureWebBuilt(): void {
 export function useBrowser(): { browser: Browser } {
   const state = {} as { browser: Browser };
   beforeAll(async () => {
-    ensureWebBuilt();
+    await ensureWebBuilt();
     state.browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
       args: [
@@ -82,8 +86,9 @@ export async function openApp(
   options: { user?: TestUser; orgId?: string; path?: string; viewport?: { width: number; height: number } } = {},
 ): Promise<OpenedPage> {
   const context = await browser.newContext({ baseURL: baseUrl, viewport: options.viewport ?? { width: 1280, height: 800 } });
-  // Below the test timeout, so a missing element fails with its locator named rather than a bare timeout.
-  context.setDefaultTimeout(20_000);
+  // Generous (the machine may be busy), and below the browser tests' own timeout, so a missing element
+  // fails with its locator named rather than a bare test timeout.
+  context.setDefaultTimeout(45_000);
   if (options.user) {
     const session = { token: options.user.token, org: options.orgId ?? null };
     await context.addInitScript((s) => {

@@ -18,7 +18,7 @@ import type { TestServer } from '../helpers/server.ts';
 type Data = Record<string, any>;
 
 /** Waits for a condition checked in Node (page queries included), with a generous ceiling. */
-async function waitFor<T>(check: () => Promise<T | undefined | null | false>, what: string, ms = 20_000): Promise<T> {
+async function waitFor<T>(check: () => Promise<T | undefined | null | false>, what: string, ms = 45_000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const value = await check();
@@ -50,9 +50,10 @@ async function recordReplies(page: Page, author: string) {
 
 const articleCount = (page: Page, text: string) => page.getByRole('article').filter({ hasText: text }).count();
 
-describe.skipIf(!browserTestsEnabled)('the web app in a browser', () => {
+// Generous timeouts: replies stream over seconds, and the machine running the suite may be busy.
+describe.skipIf(!browserTestsEnabled)('the web app in a browser', { timeout: 90_000 }, () => {
+  const chrome = useBrowser(); // first: it may build the app before the server starts
   const model = useServerWithFakeModel({ MODEL_MAX_RETRIES: '0' });
-  const chrome = useBrowser();
   let server: TestServer;
   let fake: FakeOpenAI;
   let base: string;
@@ -130,8 +131,11 @@ describe.skipIf(!browserTestsEnabled)('the web app in a browser', () => {
   it('survives a cut socket mid-reply: "Reconnecting…", then the reply completes once, nothing doubled', async () => {
     const user = await signUpUser(server, 'Resumer');
     const threadId = await directThread(user, 'researcher');
+    // The cut is made on the server: every WebSocket is destroyed, and new ones are refused (destroyed
+    // on arrival) until `blocking` ends, so the browser stays disconnected for a while mid-reply.
     const sockets = new Set<Duplex>();
-    const track = (_req: unknown, socket: Duplex) => sockets.add(socket);
+    let blocking = false;
+    const track = (_req: unknown, socket: Duplex) => (blocking ? socket.destroy() : sockets.add(socket));
     server.app.http!.server.on('upgrade', track);
     const { page, context, problems } = await openApp(chrome.browser, base, { user, path: `/threads/${threadId}` });
     try {
@@ -143,12 +147,16 @@ describe.skipIf(!browserTestsEnabled)('the web app in a browser', () => {
       const reply = page.getByRole('article').filter({ hasText: 'part0' });
       await reply.waitFor();
 
-      // Cut every WebSocket from the server side and keep the browser offline for a moment.
-      await context.setOffline(true);
+      blocking = true;
       for (const socket of sockets) socket.destroy();
       await page.getByText('Reconnecting…').waitFor();
-      const cutAt = (await reply.textContent()) ?? '';
-      await context.setOffline(false);
+      const cutAt = (await reply.locator('.body').textContent()) ?? '';
+      // Stay cut off until the reply has grown on the server, so the page must catch up on what it missed.
+      await waitFor(async () => {
+        const { thread } = await gqlOk(server, user, 'query($id: ID!) { thread(id: $id) { messages(last: 1) { edges { node { body } } } } }', { id: threadId });
+        return (thread.messages.edges[0]?.node.body.length ?? 0) > cutAt.length + 6;
+      }, 'the reply to grow while the page is cut off');
+      blocking = false;
 
       await waitFor(async () => (await reply.getAttribute('data-status')) === 'COMPLETE', 'the resumed reply to complete');
       await page.getByText('Reconnecting…').waitFor({ state: 'detached' });
@@ -197,6 +205,7 @@ describe.skipIf(!browserTestsEnabled)('the web app in a browser', () => {
       await a.page.getByRole('article').filter({ hasText: 'Hi owner, mate here' }).waitFor();
       expect(await articleCount(a.page, 'Hello from the owner')).toBe(1);
       expect(await articleCount(b.page, 'Hi owner, mate here')).toBe(1);
+      expect([...a.problems, ...b.problems]).toEqual([]);
     } finally {
       await a.context.close();
       await b.context.close();
@@ -205,12 +214,13 @@ describe.skipIf(!browserTestsEnabled)('the web app in a browser', () => {
 
   it('uploads a CSV that becomes READY, live', async () => {
     const user = await signUpUser(server, 'Uploader');
-    const { page, context } = await openApp(chrome.browser, base, { user, path: '/files' });
+    const { page, context, problems } = await openApp(chrome.browser, base, { user, path: '/files' });
     try {
       await page.getByLabel('Upload files').setInputFiles({ name: 'sales.csv', mimeType: 'text/csv', buffer: Buffer.from('region,amount\nnorth,10\nsouth,20\n') });
       const row = page.locator('tr[data-file-name="sales.csv"]');
       await row.waitFor();
-      await row.getByText('READY').waitFor({ timeout: 20_000 });
+      await row.getByText('READY').waitFor();
+      expect(problems).toEqual([]);
     } finally {
       await context.close();
     }
@@ -234,14 +244,15 @@ describe.skipIf(!browserTestsEnabled)('the web app in a browser', () => {
       { kind: 'text', when: 'Count the rows', chunks: ['There are ', '3 rows.'] },
       { kind: 'text', when: '[Goal report]', chunks: ['## Report\n\nThree rows.'] },
     );
-    const { page, context } = await openApp(chrome.browser, base, { user, path: `/threads/${createThread.thread.id}` });
+    const { page, context, problems } = await openApp(chrome.browser, base, { user, path: `/threads/${createThread.thread.id}` });
     try {
       await page.getByRole('button', { name: 'Start a goal' }).click();
       await page.getByLabel('Goal', { exact: true }).fill('Count the rows of the sales file');
       await page.getByRole('button', { name: 'Start goal' }).click();
       await page.waitForURL(/\/goals\/.+/);
-      await page.getByTestId('goal-status').getByText('SUCCEEDED').waitFor({ timeout: 30_000 });
+      await page.getByTestId('goal-status').getByText('SUCCEEDED').waitFor({ timeout: 60_000 });
       await page.getByText('Three rows.').waitFor();
+      expect(problems).toEqual([]);
     } finally {
       await context.close();
     }
@@ -250,7 +261,7 @@ describe.skipIf(!browserTestsEnabled)('the web app in a browser', () => {
   it('renders an HTML body as inert text, and links with rel="noopener noreferrer"', async () => {
     const user = await signUpUser(server, 'Safe');
     const threadId = await directThread(user, 'writer');
-    const { page, context, dialogs } = await openApp(chrome.browser, base, { user, path: `/threads/${threadId}` });
+    const { page, context, dialogs, problems } = await openApp(chrome.browser, base, { user, path: `/threads/${threadId}` });
     try {
       const payload = '<img src=x onerror=alert(1)> and [a link](https://example.com)';
       await page.getByRole('textbox', { name: 'Message' }).fill(payload);
@@ -261,6 +272,7 @@ describe.skipIf(!browserTestsEnabled)('the web app in a browser', () => {
       expect(await page.locator('.messages img').count()).toBe(0);
       expect(await article.getByRole('link', { name: 'a link' }).getAttribute('rel')).toBe('noopener noreferrer');
       expect(dialogs).toEqual([]);
+      expect(problems).toEqual([]);
     } finally {
       await context.close();
     }
@@ -286,6 +298,36 @@ describe.skipIf(!browserTestsEnabled)('the web app in a browser', () => {
       expect(sizes.clientWidth).toBe(375);
       expect(sizes.scrollWidth).toBeLessThanOrEqual(sizes.clientWidth);
       expect(sizes.main).toBeLessThanOrEqual(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('applies a theme at once and keeps it, and shows a new API key’s secret once', async () => {
+    const user = await signUpUser(server, 'Settler');
+    const { page, context, problems } = await openApp(chrome.browser, base, { user, path: '/settings' });
+    try {
+      await page.getByRole('radio', { name: 'Dark' }).check();
+      await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+      const saved = await waitFor(async () => {
+        const { viewer } = await gqlOk(server, user, '{ viewer { settings { theme } } }');
+        return viewer.settings.theme === 'DARK' && viewer;
+      }, 'the theme to be saved');
+      expect(saved.settings.theme).toBe('DARK');
+      await page.reload();
+      await page.getByRole('radio', { name: 'Dark' }).waitFor();
+      expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+
+      await page.getByLabel('Key name').fill('ci');
+      await page.getByRole('button', { name: 'Create API key' }).click();
+      const secret = (await page.getByRole('status').filter({ hasText: 'not shown again' }).locator('code').textContent()) ?? '';
+      expect(secret).toMatch(/^tm_/);
+      const viaKey = await server.gql<{ viewer: { user: { id: string } } }>('{ viewer { user { id } } }', {}, { token: secret });
+      expect(viaKey.data?.viewer.user.id).toBe(user.userId);
+      await page.reload();
+      await page.getByRole('button', { name: 'Revoke ci' }).waitFor();
+      expect(await page.getByText(secret).count()).toBe(0);
+      expect(problems).toEqual([]);
     } finally {
       await context.close();
     }

@@ -64,13 +64,13 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise((r) => auth?.close(r)));
 
-describe.skipIf(!browserTestsEnabled)('Supabase sign-in in the web app', () => {
+describe.skipIf(!browserTestsEnabled)('Supabase sign-in in the web app', { timeout: 90_000 }, () => {
+  const chrome = useBrowser(); // first: it may build the app before the server starts
   let server: TestServer;
   useTestServer(
     () => ({ env: { SUPABASE_URL: authUrl, SUPABASE_ANON_KEY: 'anon-key', SUPABASE_JWT_SECRET: SECRET } }),
     (s) => (server = s),
   );
-  const chrome = useBrowser();
 
   it('offers Supabase when configured, refuses a wrong password, and signs in with the right one', async () => {
     const info = await server.gql<{ serverInfo: { signIn: unknown } }>('{ serverInfo { signIn { builtIn supabase { url anonKey } } } }');

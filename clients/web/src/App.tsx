@@ -1,8 +1,8 @@
-import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { Provider, useQuery } from 'urql';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { WebViewerDocument } from '../../generated/graphql.ts';
-import { createClients, useSocketState } from './client.ts';
+import { createClients, useSocketState, type Clients } from './client.ts';
 import { session, useSession } from './session.ts';
 import { applyTheme } from './theme.ts';
 import { SignIn } from './screens/SignIn.tsx';
@@ -19,9 +19,15 @@ if (localStorage.getItem('tmates.supabase')) void import('./supabase.ts').then((
 
 export function App() {
   const s = useSession();
-  // A new client (and socket) per session: signing in or switching organisation starts clean.
-  const clients = useMemo(() => createClients(s), [s.token, s.orgId]);
-  useEffect(() => () => clients.dispose(), [clients]);
+  // A new client (and socket) per session: signing in or switching organisation starts clean. Made in
+  // an effect so that it is disposed exactly when replaced (also under StrictMode's double effects).
+  const [clients, setClients] = useState<Clients | null>(null);
+  useEffect(() => {
+    const created = createClients({ token: s.token, orgId: s.orgId });
+    setClients(created);
+    return () => created.dispose();
+  }, [s.token, s.orgId]);
+  if (!clients) return null;
   return <Provider value={clients.urql}>{s.token ? <Shell /> : <SignIn />}</Provider>;
 }
 

@@ -18,6 +18,7 @@ let connectionNumber = 0;
 function setSocketState(next: SocketState) {
   if (next === 'connected') connectionNumber += 1;
   socketState = next;
+  document.documentElement.dataset.socket = next; // for styling and for tests to observe
   for (const listener of socketListeners) listener();
 }
 
@@ -49,6 +50,7 @@ export interface Clients {
 export function createClients(s: Session): Clients {
   const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
   let disposed = false;
+  let everConnected = false;
   setSocketState('connecting');
   const ws = createWsClient({
     url: wsUrl,
@@ -59,9 +61,16 @@ export function createClients(s: Session): Clients {
     retryWait: (retries) => new Promise((r) => setTimeout(r, Math.min(250 * 2 ** retries, 10_000) + Math.random() * 400)),
     connectionParams: () => ({ ...(s.token ? { authorization: `Bearer ${s.token}` } : {}), ...(s.orgId ? { org: s.orgId } : {}) }),
     on: {
-      connected: () => setSocketState('connected'),
+      connected: () => {
+        everConnected = true;
+        setSocketState('connected');
+      },
+      // Any close after a first connection (dropped network, server restart) until the next `connected`.
       closed: () => {
-        if (!disposed && socketState === 'connected') setSocketState('reconnecting');
+        if (!disposed && everConnected && socketState !== 'reconnecting') setSocketState('reconnecting');
+      },
+      connecting: (isRetry) => {
+        if (!disposed && (isRetry || everConnected) && socketState !== 'reconnecting') setSocketState('reconnecting');
       },
     },
   });

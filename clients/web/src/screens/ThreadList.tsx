@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { useClient, useMutation, useQuery, useSubscription } from 'urql';
+import { useClient, useMutation, useQuery } from 'urql';
 import { Link, useLocation, useRoute } from 'wouter';
 import {
   WebCreateThreadDocument,
@@ -29,14 +29,18 @@ export function LiveViewer() {
     };
   }, [client, connection]);
   useEffect(() => () => liveThreads.clear(), []);
-  useSubscription({ query: WebViewerEventsDocument }, (_previous, data) => {
-    const event = data.viewerEvents;
-    if (event.__typename === 'ThreadDeletedEvent') liveThreads.remove(event.threadId);
-    else if (event.thread) liveThreads.upsert(event.thread);
-    if (event.__typename === 'MessageEvent' && event.mentionsViewer && event.thread) liveThreads.mention(event.thread.id, true);
-    viewerEvents.emit(event);
-    return data;
-  });
+  useEffect(() => {
+    // A plain subscription (not useSubscription): these events update stores other components read.
+    const subscription = client.subscription(WebViewerEventsDocument, {}).subscribe((result) => {
+      const event = result.data?.viewerEvents;
+      if (!event) return;
+      if (event.__typename === 'ThreadDeletedEvent') liveThreads.remove(event.threadId);
+      else if (event.thread) liveThreads.upsert(event.thread);
+      if (event.__typename === 'MessageEvent' && event.mentionsViewer && event.thread) liveThreads.mention(event.thread.id, true);
+      viewerEvents.emit(event);
+    });
+    return () => subscription.unsubscribe();
+  }, [client]);
   return null;
 }
 
