@@ -177,6 +177,7 @@ const envSchema = z
     CORS_ORIGINS: optionalString,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     GRAPHIQL: booleanFlag(true),
+    SERVE_WEB: booleanFlag(true),
     INTROSPECTION: booleanFlag(true),
     METRICS: booleanFlag(false),
     METRICS_PORT: integer(0, 1, 65_535),
@@ -266,6 +267,8 @@ export interface Config {
   corsOrigins: string[];
   logLevel: Env['LOG_LEVEL'];
   graphiql: boolean;
+  /** Serve the built web app (clients/web/dist) at `/`; false for API-only deployments. */
+  serveWeb: boolean;
   introspection: boolean;
   observability: ObservabilityConfig;
 }
@@ -367,6 +370,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       .filter(Boolean),
     logLevel: e.LOG_LEVEL,
     graphiql: e.GRAPHIQL,
+    serveWeb: e.SERVE_WEB,
     introspection: e.INTROSPECTION,
     observability: {
       metrics: e.METRICS || e.METRICS_PORT > 0,

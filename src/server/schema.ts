@@ -21,6 +21,7 @@ import '../schema/pinboard-events.ts';
 import '../schema/goals.ts';
 import '../schema/goal-events.ts';
 import '../schema/file-events.ts';
+import '../schema/server-auth.ts';
 import '../resolvers/server-info.ts';
 import '../resolvers/auth.ts';
 import '../resolvers/viewer.ts';

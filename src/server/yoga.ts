@@ -11,6 +11,7 @@ import { useFileRoutes } from './file-routes.ts';
 import { useStripeWebhookRoute } from './stripe-webhook-route.ts';
 import { useGraphiQLPage } from './graphiql.ts';
 import { multipartLimits, useDepthLimit } from './limits.ts';
+import { useWebApp } from './web-app.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -110,6 +111,7 @@ export function createTmatesYoga({ services, readiness, plugins = [] }: YogaOpti
       useDepthLimit(),
       useFileRoutes(services),
       useStripeWebhookRoute(services),
+      ...(config.serveWeb ? [useWebApp({ logger })] : []),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       useReadinessCheck({
         endpoint: '/readyz',
