@@ -7,7 +7,8 @@ import type { Logger } from '../logger.ts';
 import { schema } from '../schema/index.ts';
 import { createContext, type AppServices, type Context } from './context.ts';
 import { useFileRoutes } from './file-routes.ts';
-import { multipartLimits, useDepthLimit } from './limits.ts';
+import { armorPlugins, useRequestSizeLimits } from './armor.ts';
+import { multipartLimits } from './limits.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -104,7 +105,8 @@ export function createTmatesYoga({ services, readiness }: YogaOptions): TmatesYo
       useRequestIdHeader(),
       // Requests a browser sends without a CORS preflight (multipart uploads, GET) must carry this header.
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
-      useDepthLimit(),
+      useRequestSizeLimits(config.limits.graphql),
+      ...armorPlugins(config.limits.graphql, { introspection: config.introspection }),
       useFileRoutes(services),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       useReadinessCheck({
