@@ -17,6 +17,7 @@ import { authenticate } from './services/viewer.ts';
 import { GraphQLError } from 'graphql';
 import { startHttpServer, type HttpServer } from './server/http-server.ts';
 import { createTmatesYoga, type Readiness } from './server/yoga.ts';
+import { RateLimits } from './server/rate-limits.ts';
 import { createFileStorage } from './storage/create-storage.ts';
 import { version } from './version.ts';
 import { EventBus } from './realtime/event-bus.ts';
@@ -125,6 +126,7 @@ export async function startApp(options: StartOptions): Promise<App> {
         supabase: createSupabaseVerifier({ url: config.supabase.url, jwtSecret: config.supabase.jwtSecret }),
       },
     } as AppServices;
+    services.rateLimits = new RateLimits(pool, config.limits.rate, logger.child({ component: 'rate-limits' }));
     services.agents = new AgentRuntime(services, createProvider(config));
     cleanup.push(() => services.agents.stop());
     // Reference data (the catalog) is part of a working installation: seeded at every start, idempotently.

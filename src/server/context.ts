@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { EventBus } from '../realtime/event-bus.ts';
 import type { AgentRuntime } from '../agents/runtime.ts';
 import type { FileStorage } from '../storage/types.ts';
+import type { RateLimits } from './rate-limits.ts';
 import { authenticate, bearerToken, type Viewer } from '../services/viewer.ts';
 
 /** Long-lived parts of a running process, created once at start and shared by every operation. */
@@ -28,6 +29,8 @@ export interface AppServices {
     /** Present when SUPABASE_URL or SUPABASE_JWT_SECRET is configured. */
     supabase?: SupabaseVerifier;
   };
+  /** Rate limits counted in PostgreSQL (absent: none). */
+  rateLimits?: RateLimits;
 }
 
 /**
@@ -42,6 +45,8 @@ export interface Context {
   services: AppServices;
   /** The signed-in caller and their current organisation; null for anonymous operations. */
   viewer: Viewer | null;
+  /** Address of the client's TCP connection (for per-IP rate limits); undefined when unknown. */
+  clientIp?: string;
 }
 
 export interface ContextInput {
@@ -50,6 +55,8 @@ export interface ContextInput {
   headers: Headers;
   /** graphql-ws `connectionParams` (WebSocket only). */
   connectionParams?: Record<string, unknown>;
+  /** Address of the client's TCP connection. */
+  clientIp?: string;
 }
 
 function param(params: Record<string, unknown> | undefined, ...names: string[]): string | undefined {
@@ -89,6 +96,7 @@ export async function createContext(services: AppServices, input: ContextInput):
     config: services.config,
     services,
     viewer,
+    clientIp: input.clientIp,
   };
 }
 

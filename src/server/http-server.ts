@@ -78,6 +78,7 @@ export async function startHttpServer(options: {
           requestId: requestIdFrom(headers),
           upgradeHeaders: headers,
           connectionParams: ctx.connectionParams,
+          req: ctx.extra.request,
         });
         let document;
         try {

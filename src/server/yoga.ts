@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createFetch } from '@whatwg-node/fetch';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
@@ -9,6 +10,7 @@ import { createContext, type AppServices, type Context } from './context.ts';
 import { useFileRoutes } from './file-routes.ts';
 import { armorPlugins, useRequestSizeLimits } from './armor.ts';
 import { multipartLimits } from './limits.ts';
+import { limitMutations } from './rate-limits.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -26,6 +28,8 @@ export interface ServerContext {
   requestId?: string;
   connectionParams?: Record<string, unknown>;
   upgradeHeaders?: Headers;
+  /** The Node request (HTTP: from Yoga's Node adapter; WebSocket: the upgrade request). */
+  req?: IncomingMessage;
 }
 
 export type TmatesYoga = YogaServerInstance<ServerContext, Context>;
@@ -80,7 +84,7 @@ function yogaLogger(logger: Logger) {
 export function createTmatesYoga({ services, readiness }: YogaOptions): TmatesYoga {
   const { config, logger } = services;
   return createYoga<ServerContext, Context>({
-    schema,
+    schema: limitMutations(schema),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     landingPage: false,
@@ -95,11 +99,12 @@ export function createTmatesYoga({ services, readiness }: YogaOptions): TmatesYo
       : false,
     cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins, credentials: true } : undefined,
     fetchAPI: createFetch({ formDataLimits: multipartLimits(config.storage.maxBytes) }),
-    context: ({ request, requestId, connectionParams, upgradeHeaders }) =>
+    context: ({ request, requestId, connectionParams, upgradeHeaders, req }) =>
       createContext(services, {
         requestId: requestId ?? requestIdFrom(request?.headers ?? upgradeHeaders),
         headers: request?.headers ?? upgradeHeaders ?? new Headers(),
         connectionParams,
+        clientIp: req?.socket.remoteAddress,
       }),
     plugins: [
       useRequestIdHeader(),
