@@ -12,12 +12,12 @@ import type { TaskDefinition } from './jobs/define-task.ts';
 import { tasks as defaultTasks } from './jobs/task-list.ts';
 import { startWorker } from './jobs/worker.ts';
 import type { Logger } from './logger.ts';
-import { credentialsOf, type AppServices } from './server/context.ts';
-import { authenticate } from './services/viewer.ts';
-import { GraphQLError } from 'graphql';
+import type { AppServices } from './server/context.ts';
 import { startHttpServer, type HttpServer } from './server/http-server.ts';
 import { createTmatesYoga, type Readiness } from './server/yoga.ts';
 import { RateLimits } from './server/rate-limits.ts';
+import { SocketGuard } from './server/socket-guard.ts';
+import { DatabaseHealth } from './db/health.ts';
 import { createFileStorage } from './storage/create-storage.ts';
 import { version } from './version.ts';
 import { EventBus } from './realtime/event-bus.ts';
@@ -127,6 +127,10 @@ export async function startApp(options: StartOptions): Promise<App> {
       },
     } as AppServices;
     services.rateLimits = new RateLimits(pool, config.limits.rate, logger.child({ component: 'rate-limits' }));
+    const health = new DatabaseHealth(pool, logger.child({ component: 'database-health' }));
+    health.start();
+    cleanup.push(async () => health.stop());
+    services.health = health;
     services.agents = new AgentRuntime(services, createProvider(config));
     cleanup.push(() => services.agents.stop());
     // Reference data (the catalog) is part of a working installation: seeded at every start, idempotently.
@@ -175,15 +179,8 @@ export async function startApp(options: StartOptions): Promise<App> {
         host: config.host,
         port: config.port,
         logger,
-        acceptConnection: async (input) => {
-          try {
-            await authenticate(services, credentialsOf(input));
-            return true;
-          } catch (error) {
-            if (error instanceof GraphQLError) return false;
-            throw error;
-          }
-        },
+        sockets: new SocketGuard(services),
+        limits: config.limits,
       });
       const host = ['0.0.0.0', '::', ''].includes(config.host) ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
       listeningUrl = `http://${host}:${http.port}`;

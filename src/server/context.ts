@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import type { SupabaseVerifier } from '../auth/supabase.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
+import type { DatabaseHealth } from '../db/health.ts';
 import type { Logger } from '../logger.ts';
 import type { EventBus } from '../realtime/event-bus.ts';
 import type { AgentRuntime } from '../agents/runtime.ts';
@@ -31,6 +32,8 @@ export interface AppServices {
   };
   /** Rate limits counted in PostgreSQL (absent: none). */
   rateLimits?: RateLimits;
+  /** Whether the database answers; open streams end with a retryable error when it is lost. */
+  health?: DatabaseHealth;
 }
 
 /**

@@ -11,6 +11,7 @@ import { useFileRoutes } from './file-routes.ts';
 import { armorPlugins, useRequestSizeLimits } from './armor.ts';
 import { multipartLimits } from './limits.ts';
 import { limitMutations } from './rate-limits.ts';
+import { useStreamGuard } from './stream-guard.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -113,6 +114,7 @@ export function createTmatesYoga({ services, readiness }: YogaOptions): TmatesYo
       useRequestSizeLimits(config.limits.graphql),
       ...armorPlugins(config.limits.graphql, { introspection: config.introspection }),
       useFileRoutes(services),
+      useStreamGuard(services),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       useReadinessCheck({
         endpoint: '/readyz',

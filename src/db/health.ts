@@ -1,0 +1,62 @@
+import { EventEmitter } from 'node:events';
+import type pg from 'pg';
+import type { Logger } from '../logger.ts';
+
+/** Error codes that mean the database itself is gone (not a slow or failing query). */
+const CONNECTION_LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003']);
+
+export function isConnectionLost(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return (e.code !== undefined && CONNECTION_LOST.has(e.code)) || /Connection terminated|connect ECONNREFUSED|timeout expired/i.test(e.message ?? '');
+}
+
+/**
+ * Watches whether the database answers: `select 1` through the pool every `intervalMs`. Emits
+ * `down` once when a connection error shows the database is gone, and `up` once it answers again.
+ * A slow answer (a busy pool) is not "down". Works with any database (embedded or DATABASE_URL).
+ */
+export class DatabaseHealth extends EventEmitter<{ down: [Error]; up: [] }> {
+  up = true;
+  private timer: NodeJS.Timeout | undefined;
+  private checking = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly logger: Logger,
+    private readonly intervalMs = 1_000,
+  ) {
+    super();
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.check(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Checks now (also called when a caller saw a connection error). */
+  async check(): Promise<boolean> {
+    if (this.checking) return this.up;
+    this.checking = true;
+    try {
+      await this.pool.query('select 1');
+      if (!this.up) {
+        this.up = true;
+        this.logger.info('database reachable again');
+        this.emit('up');
+      }
+    } catch (error) {
+      if (this.up && isConnectionLost(error)) {
+        this.up = false;
+        this.logger.error({ err: error }, 'database unreachable; open subscriptions end with a retryable error');
+        this.emit('down', error as Error);
+      }
+    } finally {
+      this.checking = false;
+    }
+    return this.up;
+  }
+}
