@@ -18,6 +18,7 @@ import { createTmatesYoga, type Readiness } from './server/yoga.ts';
 import { RateLimits } from './server/rate-limits.ts';
 import { SocketGuard } from './server/socket-guard.ts';
 import { DatabaseHealth } from './db/health.ts';
+import { superviseEmbeddedPostgres } from './db/embedded-supervisor.ts';
 import { createFileStorage } from './storage/create-storage.ts';
 import { version } from './version.ts';
 import { EventBus } from './realtime/event-bus.ts';
@@ -50,6 +51,8 @@ export interface StartOptions {
   onQuery?: (sql: string) => void;
   /** Replace the task list (tests). */
   tasks?: readonly TaskDefinition<AppServices>[];
+  /** Called when the process cannot go on (the embedded database could not be restarted). */
+  onFatal?: (error: Error) => void;
 }
 
 export interface App {
@@ -131,6 +134,21 @@ export async function startApp(options: StartOptions): Promise<App> {
     health.start();
     cleanup.push(async () => health.stop());
     services.health = health;
+    if (embedded) {
+      // A dead embedded postmaster is restarted with backoff; after EMBEDDED_PG_RESTARTS failed
+      // attempts the process gives up (onFatal: `tmates serve` exits 1 for its supervisor).
+      const unsupervise = superviseEmbeddedPostgres({
+        embedded,
+        health,
+        maxRestarts: config.limits.embeddedPgRestarts,
+        logger: logger.child({ component: 'embedded-postgres' }),
+        onGiveUp: (error) => {
+          logger.fatal({ err: error }, 'the database is gone for good');
+          options.onFatal?.(error);
+        },
+      });
+      cleanup.push(async () => unsupervise());
+    }
     services.agents = new AgentRuntime(services, createProvider(config));
     cleanup.push(() => services.agents.stop());
     // Reference data (the catalog) is part of a working installation: seeded at every start, idempotently.
