@@ -2,12 +2,16 @@ import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import type { Logger } from '../logger.ts';
 
-/** Error codes that mean the database itself is gone (not a slow or failing query). */
-const CONNECTION_LOST = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003']);
+/**
+ * Error codes that mean the database itself is gone: refused or unroutable connections, and the
+ * server shutting down (57P01-03). Timeouts are not among them: a busy pool (a reconnect storm)
+ * is slow, not down, and ending every stream then would only make the storm worse.
+ */
+const CONNECTION_LOST = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', '57P01', '57P02', '57P03']);
 
 export function isConnectionLost(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
-  return (e.code !== undefined && CONNECTION_LOST.has(e.code)) || /Connection terminated|connect ECONNREFUSED|timeout expired/i.test(e.message ?? '');
+  return (e.code !== undefined && CONNECTION_LOST.has(e.code)) || /^Connection terminated unexpectedly$/.test(e.message ?? '');
 }
 
 /**

@@ -60,6 +60,8 @@ export interface ContextInput {
   connectionParams?: Record<string, unknown>;
   /** Address of the client's TCP connection. */
   clientIp?: string;
+  /** Already authenticated from these credentials (WebSocket operations); undefined: authenticate now. */
+  viewer?: Viewer | null;
 }
 
 function param(params: Record<string, unknown> | undefined, ...names: string[]): string | undefined {
@@ -83,7 +85,7 @@ export function credentialsOf(input: Pick<ContextInput, 'headers' | 'connectionP
 }
 
 export async function createContext(services: AppServices, input: ContextInput): Promise<Context> {
-  const viewer = await authenticate(services, credentialsOf(input));
+  const viewer = input.viewer !== undefined ? input.viewer : await authenticate(services, credentialsOf(input));
   let logger: Logger | undefined;
   return {
     requestId: input.requestId,

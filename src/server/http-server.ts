@@ -87,11 +87,23 @@ export async function startHttpServer(options: {
         if (oversized) return [oversized];
         active.add(id);
         const headers = upgradeHeaders(ctx.extra.request);
+        let viewer;
+        try {
+          // Credentials are checked again for every operation (expiry and revocation apply
+          // mid-connection), through a short-lived cache that credential changes clear at once.
+          viewer = await options.sockets.viewerFor({ headers, connectionParams: ctx.connectionParams });
+        } catch (error) {
+          active.delete(id);
+          if (error instanceof GraphQLError) return [error];
+          wsLogger.warn({ err: error }, 'could not authenticate an operation');
+          return [unavailableError()];
+        }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           requestId: requestIdFrom(headers),
           upgradeHeaders: headers,
           connectionParams: ctx.connectionParams,
           req: ctx.extra.request,
+          viewer,
         });
         let document;
         try {
@@ -101,7 +113,6 @@ export async function startHttpServer(options: {
         }
         let contextValue;
         try {
-          // Credentials are checked again for every operation: expiry and revocation apply mid-connection.
           contextValue = await contextFactory();
         } catch (error) {
           active.delete(id);

@@ -1,7 +1,8 @@
 import { GraphQLError } from 'graphql';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../logger.ts';
-import { authenticate, type Viewer } from '../services/viewer.ts';
+import type { Viewer } from '../services/viewer.ts';
+import { ViewerCache } from './viewer-cache.ts';
 import { credentialsOf, type AppServices } from './context.ts';
 import { watchStream } from './stream-guard.ts';
 
@@ -31,9 +32,16 @@ export class SocketGuard {
   private readonly perUser = new Map<string, number>();
   private readonly states = new WeakMap<WebSocket, SocketState>();
   private readonly logger: Logger;
+  private readonly viewers: ViewerCache;
 
   constructor(private readonly services: AppServices) {
     this.logger = services.logger.child({ component: 'graphql-ws' });
+    this.viewers = new ViewerCache(services);
+  }
+
+  /** The viewer of a socket's credentials (shared by its `connection_init` and its operations for a few seconds). */
+  viewerFor(input: { headers: Headers; connectionParams?: Record<string, unknown> }): Promise<Viewer | null> {
+    return this.viewers.authenticate(credentialsOf(input));
   }
 
   /** Open sockets of a person in this process (tests, metrics). */
@@ -45,7 +53,7 @@ export class SocketGuard {
   async admit(socket: WebSocket, input: { headers: Headers; connectionParams?: Record<string, unknown> }, activeOperations: () => number): Promise<boolean> {
     let viewer: Viewer | null;
     try {
-      viewer = await authenticate(this.services, credentialsOf(input));
+      viewer = await this.viewerFor(input);
     } catch (error) {
       if (error instanceof GraphQLError) return false;
       this.logger.warn({ err: error }, 'could not authenticate a socket; asked it to retry later');

@@ -5,6 +5,7 @@ import { createFetch } from '@whatwg-node/fetch';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, useReadinessCheck, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from '../logger.ts';
+import type { Viewer } from '../services/viewer.ts';
 import { schema } from '../schema/index.ts';
 import { createContext, type AppServices, type Context } from './context.ts';
 import { useFileRoutes } from './file-routes.ts';
@@ -31,6 +32,8 @@ export interface ServerContext {
   upgradeHeaders?: Headers;
   /** The Node request (HTTP: from Yoga's Node adapter; WebSocket: the upgrade request). */
   req?: IncomingMessage;
+  /** WebSocket: the viewer already authenticated for this operation (socket-guard's cache). */
+  viewer?: Viewer | null;
 }
 
 export type TmatesYoga = YogaServerInstance<ServerContext, Context>;
@@ -100,12 +103,13 @@ export function createTmatesYoga({ services, readiness }: YogaOptions): TmatesYo
       : false,
     cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins, credentials: true } : undefined,
     fetchAPI: createFetch({ formDataLimits: multipartLimits(config.storage.maxBytes) }),
-    context: ({ request, requestId, connectionParams, upgradeHeaders, req }) =>
+    context: ({ request, requestId, connectionParams, upgradeHeaders, req, viewer }) =>
       createContext(services, {
         requestId: requestId ?? requestIdFrom(request?.headers ?? upgradeHeaders),
         headers: request?.headers ?? upgradeHeaders ?? new Headers(),
         connectionParams,
         clientIp: req?.socket.remoteAddress,
+        viewer,
       }),
     plugins: [
       useRequestIdHeader(),
