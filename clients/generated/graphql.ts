@@ -48,6 +48,7 @@ export type UploadFileMutation = { uploadFile:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'File', id: string, name: string, contentType: string, size: number, status: FileStatus, error: string | null, isImage: boolean, pageCount: number | null, rowCount: number | null, textPreview: string | null, downloadUrl: string | null, createdAt: string }
     | { __typename: 'PlanLimitError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -60,6 +61,7 @@ export type CreateUploadUrlMutation = { createUploadUrl:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'CreateUploadUrlPayload', uploadUrl: string, uploadMethod: string, expiresAt: string, uploadHeaders: Array<{ name: string, value: string }>, file: { id: string } }
     | { __typename: 'PlanLimitError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -73,6 +75,7 @@ export type CompleteUploadMutation = { completeUpload:
     | { __typename: 'File', id: string, name: string, contentType: string, size: number, status: FileStatus, error: string | null, isImage: boolean, pageCount: number | null, rowCount: number | null, textPreview: string | null, downloadUrl: string | null, createdAt: string }
     | { __typename: 'NotFoundError', message: string }
     | { __typename: 'PlanLimitError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -86,6 +89,7 @@ export type DeleteFileMutation = { deleteFile:
     | { __typename: 'DeleteFilePayload', deletedFileId: string }
     | { __typename: 'ForbiddenError', message: string }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
    };
 
 export type ServerInfoQueryVariables = Exact<{ [key: string]: never; }>;
