@@ -56,6 +56,10 @@ describe('credentials are checked for the life of a stream', () => {
     const thread = await directThreadOf(a, user);
     const key = await apiKeyOf(user);
     const { threadSub, viewerSub, closes, client } = await openSocket(user, key.secret, thread);
+    // Someone else, with a key of their own: not touched by the first person's revocation.
+    const bystander = await signUpUser(a, 'Bystander');
+    const bystanderThread = await directThreadOf(a, bystander);
+    const other = await openSocket(bystander, (await apiKeyOf(bystander)).secret, bystanderThread);
     const sse = await openSse(b.url, key.secret, THREAD, { id: thread });
     expect(sse.status).toBe(200);
     await a.gql(SEND, { id: thread, b: 'sse check' }, { token: user.token });
@@ -74,7 +78,10 @@ describe('credentials are checked for the life of a stream', () => {
     await new Promise((r) => setTimeout(r, 300)); // nothing may arrive: give it the chance to
     expect(bodies(threadSub)).not.toContain('after');
     expect(sse.text()).not.toContain('after');
-    await client.dispose();
+    await a.gql(SEND, { id: bystanderThread, b: 'bystander after' }, { token: bystander.token });
+    await until(() => bodies(other.threadSub).includes('bystander after') && bodies(other.viewerSub).includes('bystander after'));
+    expect([other.threadSub.errors, other.viewerSub.errors, other.closes]).toEqual([[], [], []]);
+    await Promise.all([client.dispose(), other.client.dispose()]);
   });
 
   it('a token that expires ends its streams when it expires', async () => {
@@ -120,7 +127,12 @@ describe('credentials are checked for the life of a stream', () => {
     const sse = await openSse(b.url, team.member.token, VIEWER, {}, { 'x-tmates-org': team.org });
     const members = await team.as(team.owner, '{ viewer { currentOrg { members { edges { node { user { id displayName } } } } } } }');
     const memberId = members.viewer.currentOrg.members.edges.find((e: Data) => e.node.user.displayName.endsWith('Member')).node.user.id;
-    await until(() => b.app.services.bus.listenerCount() >= 4);
+    // Both streams are live once a pinboard post (an event for every member) reaches both.
+    for (let i = 0; !(viewerSub.events.length > 0 && sse.events.length > 0); i += 1) {
+      if (i === 50) throw new Error(`streams did not start: ${JSON.stringify([viewerSub.errors, sse.text()])}`);
+      await team.as(team.owner, 'mutation { createPinboardPost(input: { title: "Hello", body: "Welcome" }) { __typename } }');
+      await new Promise((r) => setTimeout(r, 200));
+    }
     const removed = await team.as(team.owner, 'mutation($u: ID!) { removeMember(input: { userId: $u }) { __typename } }', { u: memberId });
     expect(removed.removeMember.__typename).toBe('OrgPayload');
     await Promise.all([viewerSub.ended(), sse.ended]);
