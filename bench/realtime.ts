@@ -5,8 +5,14 @@
  *   2. fan-out of one message to N concurrent subscriptions (one socket each): time until the
  *      last subscriber has it, for N = 1,000 / 5,000 / 7,500 / 10,000 (sent through B, subscribers on A),
  *      and server memory per idle subscription (measured on B before any fan-out);
- *   3. the same fan-out from a bare `ws` server broadcasting a payload of the same size (baseline).
- * Options: --latency-samples 200 --fanout 1000,5000,7500,10000 --events 10
+ *   3. the same fan-out from a bare `ws` server broadcasting a payload of the same size (baseline);
+ *   4. a reconnect storm: N clients (default 5,000) open sockets within a window (default 2 s), as
+ *      they all do after a restart; prints how many got subscribed (their first event arrived:
+ *      each resumes from a cursor, so the server replays one message) and the p50/p95 time from
+ *      opening the socket to subscribed.
+ * The benchmark is one person with thousands of sockets: it raises the per-person socket limits.
+ * Options: --latency-samples 200 --fanout 1000,5000,7500,10000 --events 10 --storm 5000
+ *          --storm-window-ms 2000 --cases latency,fanout,storm
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,13 +30,19 @@ const { values } = parseArgs({
     'latency-samples': { type: 'string', default: '200' },
     fanout: { type: 'string', default: '1000,5000,7500,10000' },
     events: { type: 'string', default: '10' },
+    storm: { type: 'string', default: '5000' },
+    'storm-window-ms': { type: 'string', default: '2000' },
+    cases: { type: 'string', default: 'latency,fanout,storm' },
   },
 });
+const STORM = Number(values.storm);
+const STORM_WINDOW_MS = Number(values['storm-window-ms']);
+const CASES = new Set(values.cases!.split(','));
 const SAMPLES = Number(values['latency-samples']);
 const FANOUT = values.fanout!.split(',').map(Number);
 const EVENTS = Number(values.events);
 
-const SUBSCRIPTION = `subscription($id: ID!) { threadEvents(threadId: $id) { __typename cursor ... on MessageEvent { message { id seq body status authorKind createdAt } } } }`;
+const SUBSCRIPTION = `subscription($id: ID!, $after: String) { threadEvents(threadId: $id, after: $after) { __typename cursor ... on MessageEvent { message { id seq body status authorKind createdAt } } } }`;
 
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 
@@ -65,11 +77,81 @@ async function closeAll(sockets: WebSocket[]) {
   await Promise.all(sockets.map((s) => new Promise<void>((r) => (s.readyState === s.CLOSED ? r() : (s.once('close', () => r()), s.close())))));
 }
 
+/**
+ * 4. Reconnect storm: `STORM` clients open a socket each, spread evenly over `STORM_WINDOW_MS`, send
+ * connection_init, then subscribe resuming just before the thread's last message. "Subscribed" is
+ * the arrival of that replayed message. A client that is reset, refused or not subscribed within
+ * 60 s counts as lost.
+ */
+async function storm(wsUrl: string, token: string, threadId: string, send: (url: string, body: string) => Promise<unknown>, body: string, pid: number) {
+  await send(wsUrl.replace('ws', 'http'), body);
+  const seq = (await gql(wsUrl.replace('ws', 'http'), token, 'query($id: ID!) { thread(id: $id) { eventCursor } }', { id: threadId })).thread.eventCursor as string;
+  const after = String(Number(seq) - 1);
+  const times: number[] = [];
+  const failures = new Map<string, number>();
+  const sockets: WebSocket[] = [];
+  const fail = (why: string) => failures.set(why, (failures.get(why) ?? 0) + 1);
+  const rssBefore = rssKb(pid);
+  const started = performance.now();
+  const clients = Array.from({ length: STORM }, (_, i) =>
+    new Promise<void>((resolve) => {
+      setTimeout(() => {
+        const t0 = performance.now();
+        let done = false;
+        const finish = (why?: string) => {
+          if (done) return;
+          done = true;
+          clearTimeout(deadline);
+          if (why) fail(why);
+          else times.push(performance.now() - t0);
+          resolve();
+        };
+        const deadline = setTimeout(() => finish('not subscribed within 60 s'), 60_000);
+        const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { perMessageDeflate: false });
+        sockets.push(socket);
+        socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { token } })));
+        socket.on('message', (data) => {
+          const message = JSON.parse(String(data)) as { type: string; payload?: Array<{ message?: string }> };
+          if (message.type === 'connection_ack') {
+            socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION, variables: { id: threadId, after } } }));
+          } else if (message.type === 'next') finish();
+          else if (message.type === 'error') finish(`error: ${String(message.payload?.[0]?.message).slice(0, 60)}`);
+        });
+        socket.on('close', (code) => finish(`closed ${code}`));
+        socket.on('error', (error: Error & { code?: string }) => finish(error.code ?? error.message));
+      }, (i * STORM_WINDOW_MS) / STORM);
+    }),
+  );
+  await Promise.all(clients);
+  const wall = performance.now() - started;
+  const rssAfter = rssKb(pid);
+  times.sort((x, y) => x - y);
+  console.log(
+    `storm ${STORM} clients within ${STORM_WINDOW_MS} ms: ${times.length}/${STORM} subscribed` +
+      (times.length ? `  time to subscribed p50 ${fmt(percentile(times, 50))}  p95 ${fmt(percentile(times, 95))}  max ${fmt(times.at(-1)!)}` : '') +
+      `  (all settled after ${fmt(wall)}; server RSS +${((rssAfter - rssBefore) / 1024).toFixed(0)} MB)` +
+      (failures.size ? `  lost: ${JSON.stringify(Object.fromEntries(failures))}` : ''),
+  );
+  await closeAll(sockets);
+  await sleep(1000);
+}
+
 async function main() {
   const home = mkdtempSync(path.join(os.tmpdir(), 'tmates-bench-rt-'));
   chmodSync(home, 0o755);
   const cluster = await startEmbeddedPostgres({ home, ephemeral: true, logger: createLogger('warn') });
-  const env: Record<string, string> = { DATABASE_URL: cluster.url, PORT: '0', LOG_LEVEL: 'warn', TMATES_SECRET: 'bench-secret-bench-secret-bench-secret-42' };
+  const env: Record<string, string> = {
+    DATABASE_URL: cluster.url,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    TMATES_SECRET: 'bench-secret-bench-secret-bench-secret-42',
+    // One person holds every socket here; real installations keep the defaults (README "Limits").
+    MAX_SOCKETS_PER_USER: '100000',
+    RATE_LIMIT_STREAMS_PER_USER: '1000000',
+    RATE_LIMIT_WRITES_PER_USER: '1000000',
+    // Extra settings for experiments, e.g. BENCH_ENV='{"DATABASE_POOL_SIZE":"20"}'.
+    ...(JSON.parse(process.env.BENCH_ENV ?? '{}') as Record<string, string>),
+  };
   if (process.env.BENCH_PROFILE) env.NODE_ARGS = `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}`;
   if (process.env.BENCH_NODE_ARGS) env.NODE_ARGS = process.env.BENCH_NODE_ARGS;
   const servers = [spawnTmates(['serve', '--no-worker'], env), spawnTmates(['serve', '--no-worker'], env)];
@@ -90,11 +172,14 @@ async function main() {
 
     console.log(`Tmates realtime benchmark — ${os.cpus().length} cores, node ${process.version}, PostgreSQL LISTEN/NOTIFY relay`);
 
+    if (CASES.has('storm')) await storm(wsA, token, threadId, send, body, servers[0]!.child.pid!);
+    if (!CASES.has('latency') && !CASES.has('fanout')) return;
+
     // 1. Latency: one subscriber, messages sent one at a time through process A, then process B.
     let resolveEvent: (() => void) | undefined;
     const latencySocket = await subscriber(wsA, token, threadId, () => resolveEvent?.());
     await sleep(300);
-    for (const [label, url] of [['same process (send A → subscriber A)', urlA], ['across processes (send B → subscriber A)', urlB]] as const) {
+    for (const [label, url] of (CASES.has('latency') ? [['same process (send A → subscriber A)', urlA], ['across processes (send B → subscriber A)', urlB]] : []) as Array<readonly [string, string]>) {
       const samples: number[] = [];
       for (let i = 0; i < SAMPLES + 10; i += 1) {
         const received = new Promise<void>((r) => (resolveEvent = r));
@@ -107,6 +192,7 @@ async function main() {
       console.log(`latency ${label.padEnd(42)} p50 ${fmt(percentile(samples, 50))}  p95 ${fmt(percentile(samples, 95))}  p99 ${fmt(percentile(samples, 99))}  (n=${samples.length})`);
     }
     await closeAll([latencySocket]);
+    if (!CASES.has('fanout')) return;
 
     // 2. Fan-out through Tmates, and 3. the raw ws baseline with the same payload size and client count.
     const raw = spawn(process.execPath, ['--import', 'tsx/esm', path.resolve('bench/raw-ws-server.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });

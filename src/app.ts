@@ -19,6 +19,10 @@ import { authenticate } from './services/viewer.ts';
 import { GraphQLError } from 'graphql';
 import { startHttpServer, type HttpServer } from './server/http-server.ts';
 import { createTmatesYoga, type Readiness } from './server/yoga.ts';
+import { RateLimits } from './server/rate-limits.ts';
+import { SocketGuard } from './server/socket-guard.ts';
+import { DatabaseHealth } from './db/health.ts';
+import { superviseEmbeddedPostgres } from './db/embedded-supervisor.ts';
 import { createFileStorage } from './storage/create-storage.ts';
 import { version } from './version.ts';
 import { EventBus } from './realtime/event-bus.ts';
@@ -58,6 +62,8 @@ export interface StartOptions {
   healthPort?: number;
   /** Trace into this exporter (tests: an in-memory one) as if OTEL_EXPORTER_OTLP_ENDPOINT were set. */
   spanExporter?: SpanExporter;
+  /** Called when the process cannot go on (the embedded database could not be restarted). */
+  onFatal?: (error: Error) => void;
 }
 
 export interface App {
@@ -127,6 +133,10 @@ export async function startApp(options: StartOptions): Promise<App> {
       secret,
       publicUrl: () => config.publicUrl ?? listeningUrl ?? `http://localhost:${config.port}`,
     });
+    const rateLimits = new RateLimits(pool, config.limits.rate, logger.child({ component: 'rate-limits' }));
+    const health = new DatabaseHealth(pool, logger.child({ component: 'database-health' }));
+    health.start();
+    cleanup.push(async () => health.stop());
     const agents = new AgentRuntime(() => services, instrumentProvider(createProvider(config)));
     const services: AppServices = {
       config,
@@ -141,10 +151,27 @@ export async function startApp(options: StartOptions): Promise<App> {
         supabase: createSupabaseVerifier({ url: config.supabase.url, jwtSecret: config.supabase.jwtSecret }),
       },
       agents,
+      rateLimits,
+      health,
       // Enqueueing knows every task (the default list and a test's own), whichever list the worker runs.
       jobs: createJobQueue([...defaultTasks, ...(options.tasks ?? [])]),
     };
     cleanup.push(() => agents.stop());
+    if (embedded) {
+      // A dead embedded postmaster is restarted with backoff; after EMBEDDED_PG_RESTARTS failed
+      // attempts the process gives up (onFatal: `tmates serve` exits 1 for its supervisor).
+      const unsupervise = superviseEmbeddedPostgres({
+        embedded,
+        health,
+        maxRestarts: config.limits.embeddedPgRestarts,
+        logger: logger.child({ component: 'embedded-postgres' }),
+        onGiveUp: (error) => {
+          logger.fatal({ err: error }, 'the database is gone for good');
+          options.onFatal?.(error);
+        },
+      });
+      cleanup.push(async () => unsupervise());
+    }
     // Reference data (the catalog) is part of a working installation: seeded at every start, idempotently.
     if (options.migrate !== false) await seedDatabase(services);
 
@@ -193,15 +220,8 @@ export async function startApp(options: StartOptions): Promise<App> {
         host: config.host,
         port: config.port,
         logger,
-        acceptConnection: async (input) => {
-          try {
-            await authenticate(services, credentialsOf(input));
-            return true;
-          } catch (error) {
-            if (error instanceof GraphQLError) return false;
-            throw error;
-          }
-        },
+        sockets: new SocketGuard(services),
+        limits: config.limits,
       });
       const host = ['0.0.0.0', '::', ''].includes(config.host) ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
       listeningUrl = `http://${host}:${http.port}`;

@@ -525,6 +525,7 @@ export type StartCheckoutMutation = { startCheckout:
     | { __typename: 'BillingUrlPayload', url: string }
     | { __typename: 'ConflictError', message: string }
     | { __typename: 'ForbiddenError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -536,6 +537,7 @@ export type OpenBillingPortalMutation = { openBillingPortal:
     | { __typename: 'BillingUrlPayload', url: string }
     | { __typename: 'ConflictError', message: string }
     | { __typename: 'ForbiddenError', message: string }
+    | { __typename: 'RateLimitError', message: string }
    };
 
 export type CliMessageFragment = { id: string, body: string, status: MessageStatus, error: string | null, authorKind: AuthorKind, authorUser: { id: string, displayName: string } | null, authorTeammate: { name: string } | null };
@@ -564,6 +566,7 @@ export type CliCreateDirectThreadMutation = { createThread:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'CreateThreadPayload', thread: { id: string } }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -598,6 +601,7 @@ export type CliSendMessageMutation = { sendMessage:
     | { __typename: 'ConflictError', message: string }
     | { __typename: 'NotFoundError', message: string }
     | { __typename: 'PlanLimitError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'SendMessagePayload', runs: Array<{ id: string, status: RunStatus }> }
     | { __typename: 'ValidationError', message: string }
    };
@@ -611,6 +615,7 @@ export type CliResetThreadSessionMutation = { resetThreadSession:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'ConflictError', message: string }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ResetThreadSessionPayload' }
    };
 
@@ -635,6 +640,7 @@ export type UploadFileMutation = { uploadFile:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'File', id: string, name: string, contentType: string, size: number, status: FileStatus, error: string | null, isImage: boolean, pageCount: number | null, rowCount: number | null, textPreview: string | null, downloadUrl: string | null, createdAt: string }
     | { __typename: 'PlanLimitError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -647,6 +653,7 @@ export type CreateUploadUrlMutation = { createUploadUrl:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'CreateUploadUrlPayload', uploadUrl: string, uploadMethod: string, expiresAt: string, uploadHeaders: Array<{ name: string, value: string }>, file: { id: string } }
     | { __typename: 'PlanLimitError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -660,6 +667,7 @@ export type CompleteUploadMutation = { completeUpload:
     | { __typename: 'File', id: string, name: string, contentType: string, size: number, status: FileStatus, error: string | null, isImage: boolean, pageCount: number | null, rowCount: number | null, textPreview: string | null, downloadUrl: string | null, createdAt: string }
     | { __typename: 'NotFoundError', message: string }
     | { __typename: 'PlanLimitError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -673,6 +681,7 @@ export type DeleteFileMutation = { deleteFile:
     | { __typename: 'DeleteFilePayload', deletedFileId: string }
     | { __typename: 'ForbiddenError', message: string }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
    };
 
 export type ServerInfoQueryVariables = Exact<{ [key: string]: never; }>;
@@ -696,6 +705,7 @@ export type WebSignUpMutation = { signUp:
     | { __typename: 'AuthPayload', token: string, expiresAt: string }
     | { __typename: 'BaseError', message: string }
     | { __typename: 'ConflictError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string, issues: Array<{ field: string, message: string }> }
    };
 
@@ -708,6 +718,7 @@ export type WebSignInMutation = { signIn:
     | { __typename: 'AuthPayload', token: string, expiresAt: string }
     | { __typename: 'BaseError', message: string }
     | { __typename: 'InvalidCredentialsError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -719,6 +730,7 @@ export type WebCreateOrgMutationVariables = Exact<{
 export type WebCreateOrgMutation = { createOrg:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'OrgPayload', org: { id: string, name: string } }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -745,6 +757,7 @@ export type WebUploadFileMutation = { uploadFile:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'File', id: string, name: string, contentType: string, size: number, status: FileStatus, error: string | null, downloadUrl: string | null, createdAt: string, viewerCanDelete: boolean }
     | { __typename: 'PlanLimitError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -758,6 +771,7 @@ export type WebDeleteFileMutation = { deleteFile:
     | { __typename: 'DeleteFilePayload' }
     | { __typename: 'ForbiddenError', message: string }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
    };
 
 export type WebGoalFieldsFragment = { id: string, instruction: string, status: GoalStatus, error: string | null, report: string | null, createdAt: string, thread: { id: string, title: string | null }, progress: { done: number, failed: number, total: number }, tasks: Array<{ id: string, title: string, status: GoalTaskStatus, progress: string | null, assignee: { id: string, name: string } }> };
@@ -785,6 +799,7 @@ export type WebCreateGoalMutation = { createGoal:
     | { __typename: 'Goal', id: string, instruction: string, status: GoalStatus, error: string | null, report: string | null, createdAt: string, thread: { id: string, title: string | null }, progress: { done: number, failed: number, total: number }, tasks: Array<{ id: string, title: string, status: GoalTaskStatus, progress: string | null, assignee: { id: string, name: string } }> }
     | { __typename: 'NotFoundError', message: string }
     | { __typename: 'PlanLimitError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -797,6 +812,7 @@ export type WebCancelGoalMutation = { cancelGoal:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'Goal', id: string, instruction: string, status: GoalStatus, error: string | null, report: string | null, createdAt: string, thread: { id: string, title: string | null }, progress: { done: number, failed: number, total: number }, tasks: Array<{ id: string, title: string, status: GoalTaskStatus, progress: string | null, assignee: { id: string, name: string } }> }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
    };
 
 export type WebPauseScheduleMutationVariables = Exact<{
@@ -806,7 +822,9 @@ export type WebPauseScheduleMutationVariables = Exact<{
 
 export type WebPauseScheduleMutation = { pauseSchedule:
     | { __typename: 'BaseError', message: string }
+    | { __typename: 'ForbiddenError', message: string }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'Schedule' }
    };
 
@@ -818,7 +836,9 @@ export type WebDeleteScheduleMutationVariables = Exact<{
 export type WebDeleteScheduleMutation = { deleteSchedule:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'DeleteSchedulePayload' }
+    | { __typename: 'ForbiddenError', message: string }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
    };
 
 export type WebGoalEventsSubscriptionVariables = Exact<{
@@ -853,6 +873,7 @@ export type WebCreatePinboardPostMutation = { createPinboardPost:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'ConflictError', message: string }
     | { __typename: 'PinboardPost', id: string, slug: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -866,6 +887,7 @@ export type WebUpdatePinboardPostMutation = { updatePinboardPost:
     | { __typename: 'ForbiddenError', message: string }
     | { __typename: 'NotFoundError', message: string }
     | { __typename: 'PinboardPost', id: string, slug: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -878,6 +900,7 @@ export type WebAddPinboardCommentMutation = { addPinboardComment:
     | { __typename: 'AddPinboardCommentPayload' }
     | { __typename: 'BaseError', message: string }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -893,6 +916,7 @@ export type WebUpdateProfileMutationVariables = Exact<{
 
 export type WebUpdateProfileMutation = { updateProfile:
     | { __typename: 'BaseError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'User' }
     | { __typename: 'ValidationError', message: string }
    };
@@ -906,6 +930,7 @@ export type WebUpdateSettingsMutation = { updateSettings:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'ForbiddenError', message: string }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'UpdateSettingsPayload' }
     | { __typename: 'ValidationError', message: string }
    };
@@ -920,6 +945,7 @@ export type WebInviteMemberMutation = { inviteMember:
     | { __typename: 'ConflictError', message: string }
     | { __typename: 'ForbiddenError', message: string }
     | { __typename: 'InviteMemberPayload', token: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -934,6 +960,7 @@ export type WebAcceptInvitationMutation = { acceptInvitation:
     | { __typename: 'NotFoundError', message: string }
     | { __typename: 'OrgPayload', org: { id: string, name: string } }
     | { __typename: 'PlanLimitError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -946,6 +973,7 @@ export type WebCreateApiKeyMutation = { createApiKey:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'CreateApiKeyPayload', secret: string, apiKey: { id: string, prefix: string } }
     | { __typename: 'ForbiddenError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -958,6 +986,7 @@ export type WebRevokeApiKeyMutation = { revokeApiKey:
     | { __typename: 'ApiKey' }
     | { __typename: 'BaseError', message: string }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
    };
 
 export type WebTeammateFieldsFragment = { id: string, name: string, handle: string, role: string, description: string | null, personality: string, instructions: string, isCustom: boolean, status: TeammateStatus, catalogKey: string | null, appearance: { emoji: string, color: string } };
@@ -977,6 +1006,7 @@ export type WebHireTeammateMutation = { hireTeammate:
     | { __typename: 'ForbiddenError', message: string }
     | { __typename: 'NotFoundError', message: string }
     | { __typename: 'PlanLimitError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'Teammate', id: string, name: string, handle: string, role: string, description: string | null, personality: string, instructions: string, isCustom: boolean, status: TeammateStatus, catalogKey: string | null, appearance: { emoji: string, color: string } }
    };
 
@@ -989,6 +1019,7 @@ export type WebDismissTeammateMutation = { dismissTeammate:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'ForbiddenError', message: string }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'Teammate', id: string, status: TeammateStatus }
    };
 
@@ -1001,6 +1032,7 @@ export type WebCreateTeammateMutation = { createTeammate:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'ForbiddenError', message: string }
     | { __typename: 'PlanLimitError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'Teammate', id: string, name: string, handle: string, role: string, description: string | null, personality: string, instructions: string, isCustom: boolean, status: TeammateStatus, catalogKey: string | null, appearance: { emoji: string, color: string } }
     | { __typename: 'ValidationError', message: string }
    };
@@ -1014,6 +1046,7 @@ export type WebUpdateTeammateMutation = { updateTeammate:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'ForbiddenError', message: string }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'Teammate', id: string, name: string, handle: string, role: string, description: string | null, personality: string, instructions: string, isCustom: boolean, status: TeammateStatus, catalogKey: string | null, appearance: { emoji: string, color: string } }
     | { __typename: 'ValidationError', message: string }
    };
@@ -1034,6 +1067,7 @@ export type WebAddMemoryMutation = { addMemory:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'Memory' }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -1046,6 +1080,7 @@ export type WebUpdateMemoryMutation = { updateMemory:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'Memory' }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -1058,6 +1093,7 @@ export type WebDeleteMemoryMutation = { deleteMemory:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'DeleteMemoryPayload' }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
    };
 
 export type WebImportTeammateMutationVariables = Exact<{
@@ -1069,6 +1105,7 @@ export type WebImportTeammateMutation = { importTeammate:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'ForbiddenError', message: string }
     | { __typename: 'PlanLimitError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'Teammate' }
     | { __typename: 'ValidationError', message: string }
    };
@@ -1102,6 +1139,7 @@ export type WebCreateThreadMutation = { createThread:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'CreateThreadPayload', thread: { id: string, kind: ThreadKind, title: string | null, preview: string | null, unreadCount: number, lastActivityAt: string, lastSeq: number, leadTeammate: { id: string, name: string, appearance: { emoji: string } } | null } }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ValidationError', message: string }
    };
 
@@ -1115,6 +1153,7 @@ export type WebSendMessageMutation = { sendMessage:
     | { __typename: 'ConflictError', errorMessage: string }
     | { __typename: 'NotFoundError', errorMessage: string }
     | { __typename: 'PlanLimitError', errorMessage: string }
+    | { __typename: 'RateLimitError', errorMessage: string }
     | { __typename: 'SendMessagePayload', message: { id: string, seq: number, body: string, status: MessageStatus, error: string | null, authorKind: AuthorKind, clientMessageId: string | null, createdAt: string, authorUser: { id: string, displayName: string } | null, authorTeammate: { id: string, name: string, appearance: { emoji: string, color: string } } | null, run: { id: string, status: RunStatus } | null, files: Array<{ id: string, name: string, size: number, contentType: string, downloadUrl: string | null }> } }
     | { __typename: 'ValidationError', errorMessage: string }
    };
@@ -1127,6 +1166,7 @@ export type WebCancelRunMutationVariables = Exact<{
 export type WebCancelRunMutation = { cancelRun:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'Run' }
    };
 
@@ -1139,6 +1179,7 @@ export type WebResetSessionMutation = { resetThreadSession:
     | { __typename: 'BaseError', message: string }
     | { __typename: 'ConflictError', message: string }
     | { __typename: 'NotFoundError', message: string }
+    | { __typename: 'RateLimitError', message: string }
     | { __typename: 'ResetThreadSessionPayload' }
    };
 
@@ -1153,6 +1194,7 @@ export type WebMarkReadMutation = { markThreadRead:
     | { __typename: 'ConflictError' }
     | { __typename: 'MarkThreadReadPayload' }
     | { __typename: 'NotFoundError' }
+    | { __typename: 'RateLimitError' }
     | { __typename: 'ValidationError' }
    };
 

@@ -33,7 +33,15 @@ export async function runServeCommand(options: StartOptions): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  app = await startApp(options);
+  app = await startApp({
+    ...options,
+    // The embedded database died and could not be restarted: exit non-zero so a supervisor restarts us.
+    onFatal: () => {
+      const exit = () => process.exit(1);
+      if (app) app.stop('database lost').then(exit, exit);
+      else exit();
+    },
+  });
   if (stopRequested) return stop(stopRequested);
 
   if (app.graphqlUrl) {

@@ -184,6 +184,29 @@ const envSchema = z
     METRICS_TOKEN: optionalString,
     OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']),
     OTEL_SERVICE_NAME: optionalString.default('tmates'),
+    GRAPHQL_MAX_DEPTH: integer(15, 1, 1000),
+    GRAPHQL_MAX_ALIASES: integer(15, 0, 10_000),
+    GRAPHQL_MAX_TOKENS: integer(5_000, 100, 1_000_000),
+    GRAPHQL_MAX_DIRECTIVES: integer(50, 0, 10_000),
+    GRAPHQL_MAX_COST: integer(20_000, 100, 10_000_000),
+    GRAPHQL_MAX_LIST_LENGTH: integer(1_000, 1, 1_000_000),
+    GRAPHQL_MAX_BODY_BYTES: integer(1024 * 1024, 1024, 1024 * 1024 * 1024),
+    SEARCH_TIMEOUT_MS: integer(3_000, 100, 600_000),
+    RATE_LIMITS: booleanFlag(true),
+    RATE_LIMIT_AUTH_PER_ACCOUNT: integer(10, 1, 1_000_000),
+    RATE_LIMIT_AUTH_PER_IP: integer(100, 1, 1_000_000),
+    RATE_LIMIT_AUTH_WINDOW_SECONDS: integer(60, 1, 86_400),
+    RATE_LIMIT_WRITES_PER_USER: integer(300, 1, 1_000_000),
+    RATE_LIMIT_STREAMS_PER_USER: integer(120, 1, 1_000_000),
+    RATE_LIMIT_WINDOW_SECONDS: integer(60, 1, 86_400),
+    WS_MAX_PAYLOAD_BYTES: integer(1024 * 1024, 1024, 1024 * 1024 * 1024),
+    WS_CONNECTION_INIT_TIMEOUT_MS: integer(5_000, 100, 600_000),
+    MAX_SOCKETS_PER_USER: integer(50, 1, 100_000),
+    MAX_SSE_STREAMS_PER_USER: integer(50, 1, 100_000),
+    FILE_EXTRACT_TIMEOUT_MS: integer(30_000, 100, 3_600_000),
+    FILE_EXTRACT_MAX_BYTES: integer(50 * 1024 * 1024, 1024, 2_147_483_647),
+    FILE_EXTRACT_MEMORY_MB: integer(512, 32, 16_384),
+    EMBEDDED_PG_RESTARTS: integer(5, 0, 1_000),
   })
   .superRefine((env, ctx) => {
     const need = (when: boolean, key: keyof typeof env, why: string) => {
@@ -271,6 +294,62 @@ export interface Config {
   serveWeb: boolean;
   introspection: boolean;
   observability: ObservabilityConfig;
+  /** Bounds on what one request, one person or one file may cost (README "Limits"). */
+  limits: Limits;
+}
+
+export interface Limits {
+  graphql: {
+    /** Nesting of fields in one operation (fragments followed; introspection exempt). */
+    maxDepth: number;
+    /** Aliased fields in one operation. */
+    maxAliases: number;
+    /** Lexer tokens in one document, counted while parsing. */
+    maxTokens: number;
+    /** Directives in one operation. */
+    maxDirectives: number;
+    /** graphql-armor's static cost (objects 2, scalars 1, ×1.5 per level; introspection exempt). */
+    maxCost: number;
+    /** Elements in any one list inside the variables. */
+    maxListLength: number;
+    /** Bytes of a JSON (non-multipart) GraphQL request body. */
+    maxBodyBytes: number;
+  };
+  /** statement_timeout of the expensive search statements (pinboard and file search), in ms. */
+  searchTimeoutMs: number;
+  rate: {
+    enabled: boolean;
+    /** signIn/signUp/refreshToken attempts per account (email or user) per auth window. */
+    authPerAccount: number;
+    /** signIn/signUp/refreshToken attempts per client IP per auth window. */
+    authPerIp: number;
+    authWindowSeconds: number;
+    /** Mutations per person per window. */
+    writesPerUser: number;
+    /** Sockets and SSE streams opened per person per window. */
+    streamsPerUser: number;
+    windowSeconds: number;
+  };
+  sockets: {
+    /** Largest WebSocket message, in bytes (ws `maxPayload`). */
+    maxPayloadBytes: number;
+    /** A socket that sends no `connection_init` within this is closed (4408). */
+    connectionInitTimeoutMs: number;
+    /** Open graphql-ws sockets per person at once. */
+    maxPerUser: number;
+    /** Open SSE subscription streams per person at once. */
+    maxSsePerUser: number;
+  };
+  fileExtraction: {
+    /** Wall time of one file's text extraction (worker thread), in ms. */
+    timeoutMs: number;
+    /** Bytes of decompressed content / extracted text one file may produce. */
+    maxBytes: number;
+    /** Heap of the extraction worker thread, in MB. */
+    memoryMb: number;
+  };
+  /** Restarts of a dead embedded PostgreSQL (with backoff) before the process exits non-zero. */
+  embeddedPgRestarts: number;
 }
 
 export class ConfigError extends Error {
@@ -378,6 +457,39 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       metricsToken: e.METRICS_TOKEN,
       otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
       serviceName: e.OTEL_SERVICE_NAME ?? 'tmates',
+    },
+    limits: {
+      graphql: {
+        maxDepth: e.GRAPHQL_MAX_DEPTH,
+        maxAliases: e.GRAPHQL_MAX_ALIASES,
+        maxTokens: e.GRAPHQL_MAX_TOKENS,
+        maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+        maxCost: e.GRAPHQL_MAX_COST,
+        maxListLength: e.GRAPHQL_MAX_LIST_LENGTH,
+        maxBodyBytes: e.GRAPHQL_MAX_BODY_BYTES,
+      },
+      searchTimeoutMs: e.SEARCH_TIMEOUT_MS,
+      rate: {
+        enabled: e.RATE_LIMITS,
+        authPerAccount: e.RATE_LIMIT_AUTH_PER_ACCOUNT,
+        authPerIp: e.RATE_LIMIT_AUTH_PER_IP,
+        authWindowSeconds: e.RATE_LIMIT_AUTH_WINDOW_SECONDS,
+        writesPerUser: e.RATE_LIMIT_WRITES_PER_USER,
+        streamsPerUser: e.RATE_LIMIT_STREAMS_PER_USER,
+        windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+      },
+      sockets: {
+        maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+        connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
+        maxPerUser: e.MAX_SOCKETS_PER_USER,
+        maxSsePerUser: e.MAX_SSE_STREAMS_PER_USER,
+      },
+      fileExtraction: {
+        timeoutMs: e.FILE_EXTRACT_TIMEOUT_MS,
+        maxBytes: e.FILE_EXTRACT_MAX_BYTES,
+        memoryMb: e.FILE_EXTRACT_MEMORY_MB,
+      },
+      embeddedPgRestarts: e.EMBEDDED_PG_RESTARTS,
     },
   };
 }

@@ -2,12 +2,14 @@ import { GraphQLError } from 'graphql';
 import type { SupabaseVerifier } from '../auth/supabase.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
+import type { DatabaseHealth } from '../db/health.ts';
 import type { Logger } from '../logger.ts';
 import type { EventBus } from '../realtime/event-bus.ts';
 import type { FileStorage } from '../storage/types.ts';
 import type { AgentPort } from './agents.ts';
 import type { JobQueue } from './jobs.ts';
 import type { Viewer } from './viewer.ts';
+import type { RateLimitPort } from './rate-limits.ts';
 
 /** Long-lived parts of a running process, created once at start and shared by every operation. */
 export interface AppServices {
@@ -31,6 +33,10 @@ export interface AppServices {
     /** Present when SUPABASE_URL or SUPABASE_JWT_SECRET is configured. */
     supabase?: SupabaseVerifier;
   };
+  /** Rate limits counted in PostgreSQL (absent: none). */
+  rateLimits?: RateLimitPort;
+  /** Whether the database answers; open streams end with a retryable error when it is lost. */
+  health?: DatabaseHealth;
 }
 
 /**
@@ -45,6 +51,8 @@ export interface Context {
   services: AppServices;
   /** The signed-in caller and their current organisation; null for anonymous operations. */
   viewer: Viewer | null;
+  /** Address of the client's TCP connection (for per-IP rate limits); undefined when unknown. */
+  clientIp?: string;
 }
 
 export interface ContextInput {
@@ -53,6 +61,10 @@ export interface ContextInput {
   headers: Headers;
   /** graphql-ws `connectionParams` (WebSocket only). */
   connectionParams?: Record<string, unknown>;
+  /** Address of the client's TCP connection. */
+  clientIp?: string;
+  /** Already authenticated from these credentials (WebSocket operations); undefined: authenticate now. */
+  viewer?: Viewer | null;
 }
 
 /** The signed-in viewer, or a top-level UNAUTHENTICATED error. */

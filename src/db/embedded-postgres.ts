@@ -37,6 +37,10 @@ export interface EmbeddedPostgres {
   adminUrl: string;
   dataDir: string;
   stop(): Promise<void>;
+  /** Whether the postmaster runs (absent when another Tmates process owns the server). */
+  running?(): boolean;
+  /** Starts the server again after it died, on the same port and data (absent when not ours). */
+  restart?(): Promise<void>;
 }
 
 interface Binaries {
@@ -290,8 +294,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     ...(options.ephemeral ? ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off'] : []),
   ].join(' ');
   const started = Date.now();
+  const startServer = () => pgCtl(bin, user, ['start', '-D', dataDir, '-w', '-t', '60', '-l', logFile, '-o', serverFlags]);
   try {
-    await pgCtl(bin, user, ['start', '-D', dataDir, '-w', '-t', '60', '-l', logFile, '-o', serverFlags]);
+    await startServer();
   } catch (error) {
     const log = await fs.readFile(logFile, 'utf8').catch(() => '');
     const tail = log.trim().split('\n').slice(-3).join(' ');
@@ -312,6 +317,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url,
     adminUrl,
     dataDir,
+    running: () => spawnSync(bin.pg_ctl, ['status', '-D', dataDir], execOptions(user) as object).status === 0,
+    async restart() {
+      if (stopped) return;
+      await startServer();
+      logger.info({ port, dataDir }, 'embedded PostgreSQL restarted');
+    },
     async stop() {
       if (stopped) return;
       process.removeListener('exit', stopSync);

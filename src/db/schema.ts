@@ -304,6 +304,12 @@ export interface PinboardPosts {
   updated_at: Generated<Timestamp>;
 }
 
+export interface RateLimits {
+  expire: Int8 | null;
+  key: string;
+  points: Generated<number>;
+}
+
 export interface Runs {
   /**
    * Incremented at every start; writes of an attempt are fenced by it, so a stale worker cannot overwrite a newer one
@@ -536,6 +542,7 @@ export interface DB {
   pinboard_comments: PinboardComments;
   pinboard_post_revisions: PinboardPostRevisions;
   pinboard_posts: PinboardPosts;
+  rate_limits: RateLimits;
   run_steps: RunSteps;
   runs: Runs;
   schedules: Schedules;

@@ -30,6 +30,12 @@ export type BusEvent =
   /** A thread was created, changed, changed members or was deleted (`userIds`: the people who were in it). */
   | { kind: 'thread'; orgId: string; threadId: string; change: 'created' | 'updated' | 'members' | 'deleted'; userIds?: string[] }
   | { kind: 'org_member_removed'; orgId: string; userId: string }
+  /**
+   * A credential stopped being valid: an API key was revoked (`apiKeyId`), or every credential of
+   * the given kinds of a person (password changed: `token`; account deleted: all). Open streams
+   * that use it end at once, in every process. Travels on the person's topic only.
+   */
+  | { kind: 'credentials_ended'; orgId?: undefined; userId: string; apiKeyId?: string; via?: Array<'token' | 'supabase' | 'api_key'>; reason: string }
   /** A pinboard post changed: for every member of the organisation (no thread topic); ephemeral. */
   | { kind: 'pinboard'; orgId: string; postId: string; change: PinboardChange; commentId?: string }
   /** A file of the organisation was stored, moved through ingestion or was deleted: for every member; ephemeral. */
@@ -60,9 +66,12 @@ export type GoalChange = 'created' | 'planned' | 'task' | 'status';
 export const topics = {
   thread: (threadId: string) => `thread:${threadId}`,
   org: (orgId: string) => `org:${orgId}`,
+  /** A person's credentials (`credentials_ended`), whatever the organisation. */
+  user: (userId: string) => `user:${userId}`,
 };
 
 export function topicsOf(event: BusEvent): string[] {
+  if (event.kind === 'credentials_ended') return [topics.user(event.userId)];
   const list = [topics.org(event.orgId)];
   if ('threadId' in event) list.push(topics.thread(event.threadId));
   return list;

@@ -1,3 +1,4 @@
+import { withStatementTimeout } from '../db/statement-timeout.ts';
 import { resolveCursorConnection } from '@pothos/plugin-relay';
 import { listFiles, type StoredFile } from '../repositories/files.ts';
 import { builder } from '../schema/builder.ts';
@@ -22,15 +23,20 @@ builder.queryFields((t) => ({
       const search = args.search?.trim().slice(0, 500) || undefined;
       return resolveCursorConnection<Promise<StoredFile[]>>(
         { args, toCursor: (f) => encodePosition(f.createdAt, f.id), defaultSize: 50, maxSize: 200 },
-        ({ after, before, limit, inverted }) =>
-          listFiles(ctx.db, viewer.org.id, {
+        ({ after, before, limit, inverted }) => {
+          const page = {
             limit,
             inverted,
             after: asFilePosition(decodePosition(after)),
             before: asFilePosition(decodePosition(before)),
             search,
             status: args.status ?? undefined,
-          }),
+          };
+          // A full-text search has a deadline (SEARCH_TIMEOUT_MS); a plain listing is cheap.
+          return search
+            ? withStatementTimeout(ctx.db, ctx.config.limits.searchTimeoutMs, (trx) => listFiles(trx, viewer.org.id, page))
+            : listFiles(ctx.db, viewer.org.id, page);
+        },
       );
     },
   }),

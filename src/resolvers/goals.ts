@@ -9,7 +9,7 @@ import { GoalRef, GoalStatusEnum, ScheduleRef } from '../schema/goals.ts';
 import { TeammateRef } from '../schema/teammates.ts';
 import { ThreadRef } from '../schema/threads.ts';
 import { requireViewer } from '../core/context.ts';
-import { ConflictError, NotFoundError, PlanLimitError, ValidationError } from '../services/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, PlanLimitError, ValidationError } from '../services/errors.ts';
 import type { GoalEventPayload } from '../services/goal-events.ts';
 import { subscribeGoalEvents } from '../services/goal-events.ts';
 import { cancelGoal, createGoal } from '../services/goals.ts';
@@ -153,15 +153,15 @@ builder.mutationFields((t) => ({
   }),
   pauseSchedule: t.field({
     type: ScheduleRef,
-    description: 'Pauses (or, with `paused: false`, resumes) a schedule.',
-    errors: { types: [NotFoundError] },
+    description: 'Pauses (or, with `paused: false`, resumes) a schedule. Needs its creator, or an owner or admin (else ForbiddenError).',
+    errors: { types: [NotFoundError, ForbiddenError] },
     args: { input: t.arg({ type: PauseScheduleInput, required: true }) },
     resolve: (_root, { input }, ctx) => pauseSchedule(ctx.services, requireViewer(ctx), input.scheduleId.id, input.paused ?? true),
   }),
   deleteSchedule: t.field({
     type: DeleteSchedulePayload,
-    description: 'Deletes a schedule; the goals it made stay.',
-    errors: { types: [NotFoundError] },
+    description: 'Deletes a schedule; the goals it made stay. Needs its creator, or an owner or admin (else ForbiddenError).',
+    errors: { types: [NotFoundError, ForbiddenError] },
     args: { input: t.arg({ type: DeleteScheduleInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       await deleteSchedule(ctx.services, requireViewer(ctx), input.scheduleId.id);

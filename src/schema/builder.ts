@@ -5,7 +5,7 @@ import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import ValidationPlugin from '@pothos/plugin-validation';
 import type { Context } from '../core/context.ts';
-import { AppError, ValidationError } from '../services/errors.ts';
+import { AppError, RateLimitError, ValidationError } from '../services/errors.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -61,7 +61,8 @@ export const builder = new SchemaBuilder<SchemaTypes>({
   },
   errors: {
     // Only expected failures become typed results; any other thrown error is masked.
-    defaultTypes: [AppError],
+    // RateLimitError: every mutation may be refused by a rate limit (src/server/rate-limits.ts).
+    defaultTypes: [AppError, RateLimitError],
     // A mutation returns its payload object or one of its error types: `SignUpResult = AuthPayload | ValidationError | …`.
     directResult: true,
     defaultUnionOptions: {

@@ -5,6 +5,7 @@ import {
   InvalidCredentialsError,
   NotFoundError,
   PlanLimitError,
+  RateLimitError,
   ValidationError,
   type FieldIssue,
 } from '../services/errors.ts';
@@ -87,4 +88,14 @@ builder.objectType(InvalidCredentialsError, {
   description: 'Wrong email or password (which of the two is deliberately not said).',
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof InvalidCredentialsError,
+});
+
+builder.objectType(RateLimitError, {
+  name: 'RateLimitError',
+  description: 'Too many attempts in a short time (per account, per IP address or per person); nothing was done. Retry after `retryAfterSeconds`.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof RateLimitError,
+  fields: (t) => ({
+    retryAfterSeconds: t.exposeInt('retryAfterSeconds', { description: 'Seconds to wait before trying again (at least 1).' }),
+  }),
 });

@@ -24,7 +24,7 @@ export function credentialsOf(input: Pick<ContextInput, 'headers' | 'connectionP
 }
 
 export async function createContext(services: AppServices, input: ContextInput): Promise<Context> {
-  const viewer = await authenticate(services, credentialsOf(input));
+  const viewer = input.viewer !== undefined ? input.viewer : await authenticate(services, credentialsOf(input));
   let logger: Logger | undefined;
   return {
     requestId: input.requestId,
@@ -40,6 +40,7 @@ export async function createContext(services: AppServices, input: ContextInput):
     config: services.config,
     services,
     viewer,
+    clientIp: input.clientIp,
   };
 }
 

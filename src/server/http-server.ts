@@ -4,7 +4,11 @@ import type { ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError } from 'graphql';
 import { WebSocketServer } from 'ws';
+import type { Limits } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
+import { oversizedListVariable } from './armor.ts';
+import type { SocketGuard } from './socket-guard.ts';
+import { unavailableError } from './stream-guard.ts';
 import { requestIdFrom, type TmatesYoga } from './yoga.ts';
 
 export interface HttpServer {
@@ -43,8 +47,10 @@ export async function startHttpServer(options: {
   host: string;
   port: number;
   logger: Logger;
-  /** Checks graphql-ws `connectionParams` at connect; false closes the socket with 4403 Forbidden. */
-  acceptConnection(input: { headers: Headers; connectionParams?: Record<string, unknown> }): Promise<boolean>;
+  /** Authenticates, counts and rate-limits graphql-ws connections, and ends them with their credential. */
+  sockets: SocketGuard;
+  /** Socket limits: largest message, `connection_init` timeout, list variables. */
+  limits: Pick<Limits, 'sockets' | 'graphql'>;
 }): Promise<HttpServer> {
   const { yoga, logger } = options;
   const inFlight = new Set<IncomingMessage>();
@@ -59,13 +65,18 @@ export async function startHttpServer(options: {
   });
   server.keepAliveTimeout = 65_000;
 
-  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  // maxPayload: a larger frame closes the socket (1009) before it is buffered whole.
+  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: options.limits.sockets.maxPayloadBytes });
   const wsLogger = logger.child({ component: 'graphql-ws' });
   useServer(
     {
-      connectionInitWaitTimeout: 5_000,
+      connectionInitWaitTimeout: options.limits.sockets.connectionInitTimeoutMs,
       onConnect: (ctx) =>
-        options.acceptConnection({ headers: upgradeHeaders(ctx.extra.request), connectionParams: ctx.connectionParams }),
+        options.sockets.admit(
+          ctx.extra.socket,
+          { headers: upgradeHeaders(ctx.extra.request), connectionParams: ctx.connectionParams },
+          () => activeOperations.get(ctx)?.size ?? 0,
+        ),
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
       onSubscribe: async (ctx, id, payload) => {
@@ -74,12 +85,27 @@ export async function startHttpServer(options: {
         if (active.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
           return [new GraphQLError(`At most ${MAX_SUBSCRIPTIONS_PER_SOCKET} operations per connection`, { extensions: { code: 'TOO_MANY_OPERATIONS' } })];
         }
+        const oversized = oversizedListVariable(payload.variables, options.limits.graphql.maxListLength);
+        if (oversized) return [oversized];
         active.add(id);
         const headers = upgradeHeaders(ctx.extra.request);
+        let viewer;
+        try {
+          // Credentials are checked again for every operation (expiry and revocation apply
+          // mid-connection), through a short-lived cache that credential changes clear at once.
+          viewer = await options.sockets.viewerFor({ headers, connectionParams: ctx.connectionParams });
+        } catch (error) {
+          active.delete(id);
+          if (error instanceof GraphQLError) return [error];
+          wsLogger.warn({ err: error }, 'could not authenticate an operation');
+          return [unavailableError()];
+        }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           requestId: requestIdFrom(headers),
           upgradeHeaders: headers,
           connectionParams: ctx.connectionParams,
+          req: ctx.extra.request,
+          viewer,
         });
         let document;
         try {
@@ -89,11 +115,13 @@ export async function startHttpServer(options: {
         }
         let contextValue;
         try {
-          // Credentials are checked again for every operation: expiry and revocation apply mid-connection.
           contextValue = await contextFactory();
         } catch (error) {
+          active.delete(id);
           if (error instanceof GraphQLError) return [error];
-          throw error;
+          // An outage (the database is gone): a retryable error that names nothing internal.
+          wsLogger.warn({ err: error }, 'could not start an operation');
+          return [unavailableError()];
         }
         const args: ExecutionArgs = {
           schema,
@@ -109,6 +137,8 @@ export async function startHttpServer(options: {
       },
       onComplete: (ctx, id) => {
         activeOperations.get(ctx)?.delete(id);
+        // Also after an error, once it was sent: a socket whose credential ended closes when nothing remains.
+        options.sockets.closeIfIdle(ctx.extra.socket, activeOperations.get(ctx)?.size ?? 0);
       },
       onError: (ctx, id, _payload, errors) => {
         activeOperations.get(ctx)?.delete(id);
@@ -120,7 +150,8 @@ export async function startHttpServer(options: {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => {
+    // A deep accept queue: after a restart thousands of clients reconnect at once (the kernel caps it at somaxconn).
+    server.listen({ port: options.port, host: options.host, backlog: 4096 }, () => {
       server.off('error', reject);
       resolve();
     });

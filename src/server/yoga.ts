@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createFetch } from '@whatwg-node/fetch';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
@@ -10,8 +11,12 @@ import { createContext } from './create-context.ts';
 import { useFileRoutes } from './file-routes.ts';
 import { useStripeWebhookRoute } from './stripe-webhook-route.ts';
 import { useGraphiQLPage } from './graphiql.ts';
-import { multipartLimits, useDepthLimit } from './limits.ts';
+import { multipartLimits } from './limits.ts';
 import { useWebApp } from './web-app.ts';
+import type { Viewer } from '../core/viewer.ts';
+import { armorPlugins, useRequestSizeLimits } from './armor.ts';
+import { limitMutations } from './rate-limits.ts';
+import { useStreamGuard } from './stream-guard.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -31,6 +36,10 @@ export interface ServerContext {
   requestId?: string;
   connectionParams?: Record<string, unknown>;
   upgradeHeaders?: Headers;
+  /** The Node request (HTTP: from Yoga's Node adapter; WebSocket: the upgrade request). */
+  req?: IncomingMessage;
+  /** WebSocket: the viewer already authenticated for this operation (socket-guard's cache). */
+  viewer?: Viewer | null;
 }
 
 export type TmatesYoga = YogaServerInstance<ServerContext, Context>;
@@ -85,7 +94,7 @@ function yogaLogger(logger: Logger) {
 export function createTmatesYoga({ services, readiness, plugins = [] }: YogaOptions): TmatesYoga {
   const { config, logger } = services;
   return createYoga<ServerContext, Context>({
-    schema,
+    schema: limitMutations(schema),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     landingPage: false,
@@ -96,11 +105,13 @@ export function createTmatesYoga({ services, readiness, plugins = [] }: YogaOpti
     graphiql: false,
     cors: config.corsOrigins.length > 0 ? { origin: config.corsOrigins, credentials: true } : undefined,
     fetchAPI: createFetch({ formDataLimits: multipartLimits(config.storage.maxBytes) }),
-    context: ({ request, requestId, connectionParams, upgradeHeaders }) =>
+    context: ({ request, requestId, connectionParams, upgradeHeaders, req, viewer }) =>
       createContext(services, {
         requestId: requestId ?? requestIdFrom(request?.headers ?? upgradeHeaders),
         headers: request?.headers ?? upgradeHeaders ?? new Headers(),
         connectionParams,
+        clientIp: req?.socket.remoteAddress,
+        viewer,
       }),
     plugins: [
       ...plugins,
@@ -108,10 +119,12 @@ export function createTmatesYoga({ services, readiness, plugins = [] }: YogaOpti
       ...(config.graphiql ? [useGraphiQLPage({ endpoint: '/graphql' })] : []),
       // Requests a browser sends without a CORS preflight (multipart uploads, GET) must carry this header.
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
-      useDepthLimit(),
+      useRequestSizeLimits(config.limits.graphql),
+      ...armorPlugins(config.limits.graphql, { introspection: config.introspection }),
       useFileRoutes(services),
       useStripeWebhookRoute(services),
       ...(config.serveWeb ? [useWebApp({ logger })] : []),
+      useStreamGuard(services),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       useReadinessCheck({
         endpoint: '/readyz',

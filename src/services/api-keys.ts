@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { generateApiKey } from '../auth/tokens.ts';
 import { findApiKeysInOrg, insertApiKey, listApiKeys, revokeApiKeyRow, type ApiKey } from '../repositories/api-keys.ts';
 import type { AppServices } from '../core/context.ts';
+import { endCredentials } from './credentials.ts';
 import { ForbiddenError, NotFoundError } from './errors.ts';
 import { parseInput } from './validation.ts';
 import { canManageOrg, type Viewer } from '../core/viewer.ts';
@@ -48,5 +49,8 @@ export async function findVisibleApiKeys(services: Pick<AppServices, 'db'>, view
 export async function revokeApiKey(services: AppServices, viewer: Viewer, apiKeyId: string): Promise<ApiKey> {
   const [key] = await findVisibleApiKeys(services, viewer, [apiKeyId]);
   if (!key) throw new NotFoundError('ApiKey');
-  return revokeApiKeyRow(services.db, key.id);
+  const revoked = await revokeApiKeyRow(services.db, key.id);
+  // Streams opened with the key end now, in every process (new operations are refused already).
+  await endCredentials(services, { userId: key.createdBy, apiKeyId: key.id, reason: 'api_key_revoked' });
+  return revoked;
 }

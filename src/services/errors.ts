@@ -58,3 +58,14 @@ export class InvalidCredentialsError extends AppError {
     super('Wrong email or password');
   }
 }
+
+/** Too many attempts in a window (per account, per IP or per person); nothing was done. */
+export class RateLimitError extends AppError {
+  override name = 'RateLimitError';
+  constructor(
+    /** Whole seconds until an attempt may succeed again (at least 1). */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`Too many requests; try again in ${retryAfterSeconds} s`);
+  }
+}

@@ -3,7 +3,8 @@ import { claimForProcessing, finishProcessing, findFileById } from '../repositor
 import type { AppServices } from '../core/context.ts';
 import { ObjectNotFoundError } from '../storage/types.ts';
 import { publishFileChange } from './file-events.ts';
-import { extractText, ExtractionError } from './file-text.ts';
+import { extractInWorker } from './file-extractor.ts';
+import { ExtractionError } from './file-text.ts';
 import { filesIngested } from '../observability/metrics.ts';
 
 /** Reads a whole object into memory, refusing more than `max` bytes. */
@@ -44,7 +45,8 @@ export async function ingestFile(services: AppServices, fileId: string, options:
   };
   try {
     const bytes = await readObject(await services.storage.get(file.storageKey), Math.max(file.sizeBytes, services.config.storage.maxBytes));
-    const { text, metadata } = await extractText(bytes, file.contentType);
+    // In a worker thread with memory, time and size caps: a poison file cannot stall the API.
+    const { text, metadata } = await extractInWorker(bytes, file.contentType, services.config.limits.fileExtraction);
     await finish({ status: 'ready', extractedText: text, metadata });
     log.info({ contentType: file.contentType, chars: text?.length ?? 0, ...metadata }, 'file ingested');
   } catch (error) {

@@ -26,6 +26,7 @@ import type { OrgRole } from '../repositories/orgs.ts';
 import type { AppServices } from '../core/context.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from './errors.ts';
 import { excerptOf, firstFreeSlug, MAX_TAGS, normalizeTag, slugify, TAG_PATTERN } from './pinboard-text.ts';
+import { withStatementTimeout } from '../db/statement-timeout.ts';
 import { parseInput } from './validation.ts';
 import { canManageOrg, type Viewer } from '../core/viewer.ts';
 
@@ -289,12 +290,15 @@ export interface PinboardFilters {
  * (title over tags over body). Filters combine.
  */
 export async function listPinboardPosts(
-  services: Pick<AppServices, 'db'>,
+  services: Pick<AppServices, 'db' | 'config'>,
   orgId: string,
   filters: PinboardFilters,
   page: { limit: number; after?: PostPosition; before?: PostPosition; inverted: boolean },
 ): Promise<ListedPost[]> {
-  return listPosts(services.db, orgId, parseInput(filtersSchema, filters), page);
+  const parsed = parseInput(filtersSchema, filters);
+  // A full-text search has a deadline (SEARCH_TIMEOUT_MS); a plain listing is cheap.
+  if (!parsed.search) return listPosts(services.db, orgId, parsed, page);
+  return withStatementTimeout(services.db, services.config.limits.searchTimeoutMs, (trx) => listPosts(trx, orgId, parsed, page));
 }
 
 /** A post of the viewer's organisation by slug (any case); undefined when there is none. */

@@ -15,13 +15,13 @@ import {
 import { hiredTeammatesInThread } from '../repositories/teammates.ts';
 import { lockThread, lockThreadOfMember } from '../repositories/threads.ts';
 import type { AppServices } from '../core/context.ts';
-import { AppError, NotFoundError } from './errors.ts';
+import { AppError, ForbiddenError, NotFoundError } from './errors.ts';
 import { chooseTeam, goalRequestSchema, startGoal } from './goals.ts';
 import { isTimeZone } from './settings.ts';
 import { lockForRunQuota } from './runs.ts';
 import { postSystemMessage } from './system-messages.ts';
 import { parseInput } from './validation.ts';
-import type { Viewer } from '../core/viewer.ts';
+import { canManageOrg, type Viewer } from '../core/viewer.ts';
 
 /** The first occurrence of a five-field cron expression strictly after `after`, in `timezone`. */
 export function nextOccurrence(cron: string, timezone: string, after: Date): Date {
@@ -77,9 +77,20 @@ async function visibleSchedule(services: Pick<AppServices, 'db'>, viewer: Viewer
   return schedule;
 }
 
+/** Who may pause, resume or delete a schedule: its creator, or an owner or admin of its organisation. */
+export const canChangeSchedule = (viewer: Viewer, schedule: Pick<Schedule, 'createdBy' | 'orgId'>): boolean =>
+  schedule.orgId === viewer.org.id && (schedule.createdBy === viewer.user.id || canManageOrg(viewer.role));
+
+/** A schedule the viewer sees and may change; ForbiddenError when they see it but it is someone else's. */
+async function changeableSchedule(services: AppServices, viewer: Viewer, id: string): Promise<Schedule> {
+  const schedule = await visibleSchedule(services, viewer, id);
+  if (!canChangeSchedule(viewer, schedule)) throw new ForbiddenError('Only the schedule’s creator and organisation owners or admins can change it');
+  return schedule;
+}
+
 /** Pauses a schedule (nothing fires) or resumes it (from the next occurrence after now; missed ones are skipped). */
 export async function pauseSchedule(services: AppServices, viewer: Viewer, id: string, paused: boolean): Promise<Schedule> {
-  const schedule = await visibleSchedule(services, viewer, id);
+  const schedule = await changeableSchedule(services, viewer, id);
   return updateSchedule(services.db, schedule.id, {
     paused,
     nextRunAt: paused ? schedule.nextRunAt : nextOccurrence(schedule.cron, schedule.timezone, services.clock.now()),
@@ -88,7 +99,7 @@ export async function pauseSchedule(services: AppServices, viewer: Viewer, id: s
 
 /** Deletes a schedule; the goals it made stay. */
 export async function deleteSchedule(services: AppServices, viewer: Viewer, id: string): Promise<Schedule> {
-  const schedule = await visibleSchedule(services, viewer, id);
+  const schedule = await changeableSchedule(services, viewer, id);
   await deleteScheduleRow(services.db, schedule.id);
   return schedule;
 }

@@ -1,3 +1,4 @@
+import { withStatementTimeout } from '../../db/statement-timeout.ts';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import { findReadyFileByName, readTextSlice, searchReadyFiles } from '../../repositories/file-search.ts';
@@ -30,7 +31,7 @@ export const searchFilesTool = defineTool({
     limit: z.number().int().min(1).max(20).optional().describe('How many files to return (default 5).'),
   }),
   async run({ query, limit }, ctx) {
-    const hits = await searchReadyFiles(ctx.services.db, ctx.orgId, query, limit ?? 5);
+    const hits = await withStatementTimeout(ctx.services.db, ctx.services.config.limits.searchTimeoutMs, (trx) => searchReadyFiles(trx, ctx.orgId, query, limit ?? 5));
     return {
       summary: hits.length === 0 ? `No files match "${query}".` : `${hits.length} file${hits.length === 1 ? '' : 's'} match "${query}".`,
       data: {
