@@ -7,6 +7,11 @@ export type Script = (
   | { kind: 'text'; chunks: string[]; delayMs?: number; usage?: { prompt: number; completion: number } }
   | { kind: 'tools'; calls: Array<{ name: string; arguments: string }> }
   | { kind: 'error'; status: number; message?: string }
+  /**
+   * Streams exactly these chunks (objects are sent as `data: <json>`, strings verbatim), then
+   * `[DONE]` unless `done` is false: for the dialects of other OpenAI-compatible servers.
+   */
+  | { kind: 'raw'; chunks: Array<Record<string, unknown> | string>; done?: boolean }
   /** Streams a chunk every `intervalMs` until the client goes away. */
   | { kind: 'endless'; intervalMs: number }
 ) & { when?: string };
@@ -101,6 +106,12 @@ async function answer(script: Script, body: Record<string, any>, res: ServerResp
     }
   });
   const send = (text: string) => !closed && res.write(text);
+  if (script.kind === 'raw') {
+    for (const c of script.chunks) send(typeof c === 'string' ? c : `data: ${JSON.stringify(c)}\n\n`);
+    if (script.done !== false) send('data: [DONE]\n\n');
+    if (!closed) res.end();
+    return;
+  }
   send(chunk(model, { role: 'assistant', content: '' }));
   if (script.kind === 'text') {
     for (const text of script.chunks) {
