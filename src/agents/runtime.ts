@@ -8,6 +8,7 @@ import { findRun, insertRun, type Run } from '../repositories/runs.ts';
 import { findTeammate, findTeammatesInOrg, type Teammate } from '../repositories/teammates.ts';
 import type { AppServices } from '../server/context.ts';
 import { beginRun, endRun, failAbandoned, type RunOutcome, type StartedRun } from '../services/runs.ts';
+import { closeOrphanedReplies } from '../services/orphaned-replies.ts';
 import { reportBrief, taskBrief, type Brief } from './goals/briefs.ts';
 import { runPlan } from './goals/planner.ts';
 import { ProviderError, type ModelProvider } from './providers/types.ts';
@@ -94,6 +95,7 @@ export class AgentRuntime {
             await failAbandoned(this.services, run, 'The worker handling this stopped and it could not be resumed. Please try again.');
           }
         }
+        await closeOrphanedReplies(this.services);
       } catch (error) {
         this.services.logger.warn({ err: error }, 'sweeping abandoned runs failed');
       } finally {

@@ -5,6 +5,8 @@ import type { Teammate } from '../repositories/teammates.ts';
 import type { Thread } from '../repositories/threads.ts';
 import type { AppServices } from '../server/context.ts';
 import type { RunOutcome } from '../services/runs.ts';
+import type { FinishReason } from '../repositories/messages.ts';
+import { CONTENT_FILTERED, endOfStep } from './finish-reasons.ts';
 import { buildPrompt } from './prompt.ts';
 import { modelFor } from './providers/create-provider.ts';
 import { ProviderError, type ChatMessage, type ModelProvider, type StreamEvent, type ToolCall } from './providers/types.ts';
@@ -58,6 +60,7 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
     throughSeq: prompt?.throughSeq ?? null,
   });
   let text = '';
+  let finish: FinishReason = 'stop';
   const write = (delta: string) => {
     text += delta;
     stream?.append(delta);
@@ -85,7 +88,8 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
       if (!done) throw new ProviderError('The model ended its answer unexpectedly');
       spend.promptTokens += done.usage.promptTokens;
       spend.completionTokens += done.usage.completionTokens;
-      if (done.toolCalls.length === 0 || lastStep) break;
+      finish = endOfStep(done, { lastStep, step });
+      if (done.toolCalls.length === 0 || lastStep || finish === 'length' || finish === 'content_filter') break;
       messages.push({ role: 'assistant', content: text.slice(stepStart) || null, toolCalls: done.toolCalls });
       for (const call of done.toolCalls) {
         position += 1;
@@ -95,7 +99,8 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
       }
     }
     const answer = text.trim();
-    return outcome('succeeded', answer || '(I have nothing to add.)');
+    if (!answer && finish === 'content_filter') return { ...outcome('failed', '', CONTENT_FILTERED), finishReason: finish };
+    return { ...outcome('succeeded', answer || (finish === 'stop' ? '(I have nothing to add.)' : '')), finishReason: finish };
   } catch (error) {
     if (signal.aborted || error instanceof TurnAborted) throw Object.assign(new TurnAborted('aborted'), { outcome: outcome('cancelled', text.trim()) });
     if (error instanceof ProviderError) return outcome('failed', text.trim(), error.message);

@@ -12,6 +12,7 @@ import './catalog.ts';
 import './threads.ts';
 import './runs.ts';
 import './messages.ts';
+import './finish-reasons.ts';
 import './usage.ts';
 import './events.ts';
 import './files.ts';
