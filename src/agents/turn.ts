@@ -15,6 +15,7 @@ import { toolsFor } from './tools/registry.ts';
 import { toolDefinition, ToolError, type AgentTool, type ToolContext } from './tools/types.ts';
 import { readOrgSettings } from '../services/settings.ts';
 import type { Brief } from './goals/briefs.ts';
+import { cleanModelText } from '../services/text.ts';
 
 /** What a turn works with, loaded by the runtime once the run has started. */
 export interface TurnInput {
@@ -61,7 +62,8 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
   });
   let text = '';
   let finish: FinishReason = 'stop';
-  const write = (delta: string) => {
+  const write = (raw: string) => {
+    const delta = cleanModelText(raw); // no NUL or other controls from a model reach the database
     text += delta;
     stream?.append(delta);
   };

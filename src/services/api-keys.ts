@@ -4,6 +4,7 @@ import { findApiKeysInOrg, insertApiKey, listApiKeys, revokeApiKeyRow, type ApiK
 import type { AppServices } from '../server/context.ts';
 import { ForbiddenError, NotFoundError } from './errors.ts';
 import { parseInput } from './validation.ts';
+import { textSchema } from './text.ts';
 import { canManageOrg, type Viewer } from './viewer.ts';
 
 /** Creates a key for the current organisation; the secret is returned here once and never again. */
@@ -14,7 +15,7 @@ export async function createApiKey(
 ): Promise<{ apiKey: ApiKey; secret: string }> {
   const { name, expiresAt } = parseInput(
     z.object({
-      name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+      name: textSchema({ max: 100 }),
       expiresAt: z
         .date()
         .refine((d) => d.getTime() > Date.now(), { message: 'must be in the future' })

@@ -34,13 +34,14 @@ import { cancelRunsInTransaction, lockForRunQuota, runEvent, runsLeftThisMonth }
 import { readOrgSettings } from './settings.ts';
 import { postSystemMessage } from './system-messages.ts';
 import { parseInput } from './validation.ts';
+import { textSchema } from './text.ts';
 import type { Viewer } from './viewer.ts';
 
 type Trx = Transaction<DB>;
 
 /** How a goal is asked for: by a person (createGoal) or by a schedule. */
 export const goalRequestSchema = z.object({
-  instruction: z.string().trim().min(1, 'must not be empty').max(4000, 'must be at most 4000 characters'),
+  instruction: textSchema({ max: 4000, multiline: true }),
   teammateIds: z.array(z.string()).max(20, 'at most 20 teammates').default([]),
   coordinatorId: z.string().nullish(),
   tokenBudget: z.number().int().min(1_000, 'must be at least 1000').max(100_000_000, 'must be at most 100000000').nullish(),

@@ -4,13 +4,14 @@ import { findTeammate } from '../repositories/teammates.ts';
 import type { AppServices } from '../server/context.ts';
 import { NotFoundError } from './errors.ts';
 import { parseInput } from './validation.ts';
+import { textSchema } from './text.ts';
 import type { Viewer } from './viewer.ts';
 
 /**
  * A teammate's memory is inspectable, not a black box: every member of the organisation can read,
  * add, correct and delete the notes a teammate keeps.
  */
-const content = z.string().trim().min(1, 'must not be empty').max(4000, 'must be at most 4000 characters');
+const content = textSchema({ max: 4000, multiline: true });
 
 export async function addMemory(services: AppServices, viewer: Viewer, teammateId: string, input: unknown): Promise<Memory> {
   const values = parseInput(z.object({ content }), input);

@@ -4,6 +4,7 @@ import { getUserSettings, saveUserSettings, updateUserProfile, type User } from 
 import type { AppServices } from '../server/context.ts';
 import { ForbiddenError, NotFoundError } from './errors.ts';
 import { parseInput } from './validation.ts';
+import { textSchema } from './text.ts';
 import { canManageOrg, type Viewer } from './viewer.ts';
 
 export function isTimeZone(value: string): boolean {
@@ -64,7 +65,7 @@ const userSettingsPatch = z
 
 const orgSettingsPatch = z
   .object({
-    name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+    name: textSchema({ max: 100 }),
     timezone: timeZone,
     defaultModel: z.string().trim().min(1).max(100).nullable(),
     goalTokenBudget: z.number().int().min(1_000).max(100_000_000),
@@ -123,7 +124,7 @@ export async function updateProfile(services: AppServices, viewer: Viewer, input
   const values = parseInput(
     z
       .object({
-        displayName: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+        displayName: textSchema({ max: 100 }),
         avatarUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048).nullable(),
       })
       .partial(),

@@ -26,6 +26,7 @@ import { transactionWithEvents } from '../realtime/transactional.ts';
 import { announceTeammateJoined, announceTeammateLeft } from './threads.ts';
 import { ForbiddenError, NotFoundError, PlanLimitError } from './errors.ts';
 import { parseInput } from './validation.ts';
+import { textSchema } from './text.ts';
 import { canManageOrg, type Viewer } from './viewer.ts';
 
 export function personaFromManifest(manifest: Manifest): Persona {
@@ -153,12 +154,12 @@ const hexColor = z.string().trim().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour 
 
 function personaFields(config: Config) {
   return {
-    name: z.string().trim().min(1, 'must not be empty').max(40, 'must be at most 40 characters'),
-    role: z.string().trim().min(1, 'must not be empty').max(80, 'must be at most 80 characters'),
-    description: z.string().trim().max(280, 'must be at most 280 characters').nullish(),
+    name: textSchema({ max: 40 }),
+    role: textSchema({ max: 80 }),
+    description: textSchema({ max: 280, allowBlank: true }).nullish(),
     category: z.enum(CATEGORIES).nullish(),
-    personality: z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters'),
-    instructions: z.string().trim().min(1, 'must not be empty').max(8000, 'must be at most 8000 characters'),
+    personality: textSchema({ max: 2000, multiline: true }),
+    instructions: textSchema({ max: 8000, multiline: true }),
     model: z
       .string()
       .trim()

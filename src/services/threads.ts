@@ -27,6 +27,7 @@ import {
 import type { AppServices } from '../server/context.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
 import { parseInput } from './validation.ts';
+import { textSchema } from './text.ts';
 import { canManageOrg, type Viewer } from './viewer.ts';
 
 const DEFAULT_THREAD_TITLE = 'Team chat';
@@ -126,7 +127,7 @@ const createThreadSchema = z
     kind: z.enum(['direct', 'team']),
     teammateIds: z.array(z.string()).max(50, 'at most 50 teammates').default([]),
     userIds: z.array(z.string()).max(200, 'at most 200 people').default([]),
-    title: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').nullish(),
+    title: textSchema({ max: 200 }).nullish(),
   })
   .superRefine((v, ctx) => {
     if (v.kind === 'direct' && v.teammateIds.length !== 1) {
@@ -194,7 +195,7 @@ export async function createThread(
 }
 
 const updateThreadSchema = z.object({
-  title: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').nullish(),
+  title: textSchema({ max: 200 }).nullish(),
   busyPolicy: z.enum(['queue', 'interrupt']).nullish(),
   archived: z.boolean().nullish(),
   addTeammateIds: z.array(z.string()).max(50).default([]),

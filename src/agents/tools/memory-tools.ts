@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { insertMemories, searchMemories } from '../../repositories/memories.ts';
 import { defineTool } from './types.ts';
+import { searchText } from '../../services/text.ts';
 
 /** `remember`: the teammate keeps a long-term note (visible and editable by the organisation). */
 export const rememberTool = defineTool({
@@ -34,7 +35,7 @@ export const recallTool = defineTool({
     limit: z.number().int().min(1).max(50).default(10),
   }),
   async run(input, ctx) {
-    const notes = await searchMemories(ctx.services.db, ctx.orgId, ctx.teammate.id, ctx.thread.id, input.query, input.limit);
+    const notes = await searchMemories(ctx.services.db, ctx.orgId, ctx.teammate.id, ctx.thread.id, searchText(input.query), input.limit);
     if (notes.length === 0) return { summary: input.query ? `No notes about "${input.query}".` : 'No notes yet.', data: { notes: [] } };
     return {
       summary: notes.map((n) => `- ${n.content}`).join('\n'),
