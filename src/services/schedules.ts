@@ -1,4 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
+import { nextZonedOccurrence } from './zoned-cron.ts';
 import { z } from 'zod';
 import { withSavepoint } from '../db/database.ts';
 import type { BusEvent } from '../realtime/events.ts';
@@ -25,7 +25,7 @@ import type { Viewer } from './viewer.ts';
 
 /** The first occurrence of a five-field cron expression strictly after `after`, in `timezone`. */
 export function nextOccurrence(cron: string, timezone: string, after: Date): Date {
-  return CronExpressionParser.parse(cron, { currentDate: after, tz: timezone }).next().toDate();
+  return nextZonedOccurrence(cron, timezone, after); // gaps and overlaps in every zone: see zoned-cron.ts
 }
 
 const cronSchema = z
