@@ -20,6 +20,7 @@ import './pinboard.ts';
 import './pinboard-events.ts';
 import './goals.ts';
 import './goal-events.ts';
+import './revisions.ts';
 import './file-events.ts';
 import '../resolvers/server-info.ts';
 import '../resolvers/auth.ts';

@@ -5,6 +5,7 @@ import type { AppServices } from '../server/context.ts';
 import { NotFoundError } from './errors.ts';
 import { parseInput } from './validation.ts';
 import { textSchema } from './text.ts';
+import { expectedRevisionOf, expectRevision } from './revisions.ts';
 import type { Viewer } from './viewer.ts';
 
 /**
@@ -32,7 +33,10 @@ async function findMemory(services: AppServices, viewer: Viewer, memoryId: strin
 export async function updateMemory(services: AppServices, viewer: Viewer, memoryId: string, input: unknown): Promise<Memory> {
   const values = parseInput(z.object({ content }), input);
   const memory = await findMemory(services, viewer, memoryId);
-  return updateMemoryContent(services.db, memory.id, values.content);
+  return services.db.transaction().execute(async (trx) => {
+    await expectRevision(trx, 'memories', memory.id, expectedRevisionOf(input));
+    return updateMemoryContent(trx, memory.id, values.content);
+  });
 }
 
 export async function deleteMemory(services: AppServices, viewer: Viewer, memoryId: string): Promise<Memory> {

@@ -28,6 +28,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from './errors.ts';
 import { excerptOf, firstFreeSlug, MAX_TAGS, normalizeTag, slugify, TAG_PATTERN } from './pinboard-text.ts';
 import { parseInput } from './validation.ts';
 import { searchText, textSchema } from './text.ts';
+import { expectedRevisionOf, expectRevision } from './revisions.ts';
 import { canManageOrg, type Viewer } from './viewer.ts';
 
 /**
@@ -207,6 +208,7 @@ export async function updatePinboardPost(services: AppServices, actor: PinboardA
   const values = parseInput(updatePostSchema, input);
   return transactionWithEvents(services, async (trx, emit) => {
     const post = await lockForChange(trx, actor, postId, canEditPost, "Only the post's author and the organisation's owners and admins can edit it");
+    await expectRevision(trx, 'pinboard_posts', post.id, expectedRevisionOf(input));
     const changes: Partial<PostContent> = {};
     if (values.title !== undefined && values.title !== post.title) changes.title = values.title;
     if (values.body !== undefined && values.body !== post.body) changes.body = values.body;

@@ -5,6 +5,7 @@ import type { AppServices } from '../server/context.ts';
 import { ForbiddenError, NotFoundError } from './errors.ts';
 import { parseInput } from './validation.ts';
 import { textSchema } from './text.ts';
+import { expectedRevisionOf, expectRevision } from './revisions.ts';
 import { canManageOrg, type Viewer } from './viewer.ts';
 
 export function isTimeZone(value: string): boolean {
@@ -112,6 +113,7 @@ export async function updateSettings(
       const member = await findMember(trx, viewer.org.id, viewer.user.id);
       if (!locked || !member) throw new NotFoundError('Organisation');
       if (!canManageOrg(member.role)) throw new ForbiddenError('Only owners and admins can change organisation settings');
+      await expectRevision(trx, 'orgs', locked.id, expectedRevisionOf((input as { org?: unknown } | null)?.org), 'org.expectedRevision');
       const { name, ...rest } = patch.org;
       const next = { ...readOrgSettings(locked.settings), ...rest };
       org = await updateOrg(trx, locked.id, { name, settings: next });

@@ -27,6 +27,7 @@ import { announceTeammateJoined, announceTeammateLeft } from './threads.ts';
 import { ForbiddenError, NotFoundError, PlanLimitError } from './errors.ts';
 import { parseInput } from './validation.ts';
 import { textSchema } from './text.ts';
+import { expectedRevisionOf, expectRevision } from './revisions.ts';
 import { canManageOrg, type Viewer } from './viewer.ts';
 
 export function personaFromManifest(manifest: Manifest): Persona {
@@ -223,6 +224,7 @@ export async function updateTeammate(
     if (teammate.catalogKey) {
       throw new ForbiddenError('Catalog teammates follow their catalog entry; create your own teammate to customise one');
     }
+    await expectRevision(trx, 'teammates', teammate.id, expectedRevisionOf(input));
     const { emoji, color, tools, ...rest } = values;
     return updatePersona(trx, teammate.id, {
       ...rest,

@@ -28,6 +28,7 @@ import type { AppServices } from '../server/context.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
 import { parseInput } from './validation.ts';
 import { textSchema } from './text.ts';
+import { expectedRevisionOf, expectRevision } from './revisions.ts';
 import { canManageOrg, type Viewer } from './viewer.ts';
 
 const DEFAULT_THREAD_TITLE = 'Team chat';
@@ -208,6 +209,7 @@ export async function updateThread(services: AppServices, viewer: Viewer, thread
   const values = parseInput(updateThreadSchema, input);
   return transactionWithEvents(services, async (trx, emit) => {
     const thread = await lockVisibleThread(trx, viewer, threadId);
+    await expectRevision(trx, 'threads', thread.id, expectedRevisionOf(input));
     const membersChange =
       values.addTeammateIds.length + values.removeTeammateIds.length + values.addUserIds.length + values.removeUserIds.length > 0;
     if (membersChange) {
