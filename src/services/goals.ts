@@ -34,6 +34,7 @@ import { cancelRunsInTransaction, lockForRunQuota, runEvent, runsLeftThisMonth }
 import { readOrgSettings } from './settings.ts';
 import { postSystemMessage } from './system-messages.ts';
 import { parseInput } from './validation.ts';
+import { assertNamedTeammatesPresent } from './goal-names.ts';
 import { textSchema } from './text.ts';
 import type { Viewer } from './viewer.ts';
 
@@ -114,7 +115,9 @@ export async function startGoal(
   },
 ): Promise<Goal | undefined> {
   const { thread, request } = input;
-  const { team, coordinator } = chooseTeam(await hiredTeammatesInThread(trx, thread.id), thread, request);
+  const members = await hiredTeammatesInThread(trx, thread.id);
+  const { team, coordinator } = chooseTeam(members, thread, request);
+  await assertNamedTeammatesPresent(trx, thread.orgId, request.instruction, members);
   const inserted = await insertGoal(trx, {
     orgId: thread.orgId,
     threadId: thread.id,

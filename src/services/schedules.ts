@@ -21,6 +21,7 @@ import { isTimeZone } from './settings.ts';
 import { lockForRunQuota } from './runs.ts';
 import { postSystemMessage } from './system-messages.ts';
 import { parseInput } from './validation.ts';
+import { assertNamedTeammatesPresent } from './goal-names.ts';
 import type { Viewer } from './viewer.ts';
 
 /** The first occurrence of a five-field cron expression strictly after `after`, in `timezone`. */
@@ -55,7 +56,9 @@ export async function scheduleGoal(services: AppServices, viewer: Viewer, thread
     const thread = await lockThreadOfMember(trx, viewer.org.id, viewer.user.id, threadId);
     if (!thread) throw new NotFoundError('Thread');
     // The team is checked now, so a mistake shows at once rather than at the first occurrence.
-    const { team, coordinator } = chooseTeam(await hiredTeammatesInThread(trx, thread.id), thread, values);
+    const members = await hiredTeammatesInThread(trx, thread.id);
+    const { team, coordinator } = chooseTeam(members, thread, values);
+    await assertNamedTeammatesPresent(trx, thread.orgId, values.instruction, members);
     return insertSchedule(trx, {
       orgId: thread.orgId,
       threadId: thread.id,
