@@ -24,7 +24,7 @@ type Data = Record<string, any>;
 const EVENTS = `subscription($id: ID!) {
   threadEvents(threadId: $id) {
     __typename
-    ... on MessageEvent { created message { id body status error authorKind authorUser { id displayName } authorTeammate { name } } }
+    ... on MessageEvent { created message { id body status error finishReason authorKind authorUser { id displayName } authorTeammate { name } } }
     ... on MessageDeltaEvent { messageId delta offset }
     ... on RunEvent { status run { id teammate { name } } }
   }
@@ -116,6 +116,7 @@ export async function runChatCommand(options: ChatOptions): Promise<number> {
             else if (m.body.length > shown) write(m.body.slice(shown));
             if (m.status === 'FAILED') write(`\n  (failed: ${m.error ?? 'unknown error'})`);
             if (m.status === 'CANCELLED') write('\n  (stopped)');
+            if (m.finishReason === 'LENGTH') write('\n  (cut off at the model’s length limit; type "continue" for the rest)');
             written.delete(m.id);
             write('\n');
           } else if (e.__typename === 'MessageDeltaEvent') {
