@@ -72,8 +72,13 @@ export function instantOf(wall: number, timeZone: string): number {
 
 /** The first occurrence of a five-field cron expression strictly after `after`, in `timeZone`. */
 export function nextZonedOccurrence(cron: string, timeZone: string, after: Date): Date {
-  const start = wallClock(after.getTime(), timeZone) - MAX_SHIFT_MS;
-  const walls = CronExpressionParser.parse(cron, { currentDate: new Date(start), tz: 'UTC' });
+  const at = after.getTime();
+  const now = wallClock(at, timeZone);
+  const offset = now - at;
+  // Near a transition, wall times a little before `now` may map after `after` (a repeated hour):
+  // look back. Elsewhere wall time and instant move together, and the next wall time is the answer.
+  const steady = offsetAt(at - MAX_SHIFT_MS, timeZone) === offset && offsetAt(at + MAX_SHIFT_MS, timeZone) === offset;
+  const walls = CronExpressionParser.parse(cron, { currentDate: new Date(steady ? now : now - MAX_SHIFT_MS), tz: 'UTC' });
   for (let i = 0; i < MAX_CANDIDATES; i += 1) {
     const instant = instantOf(walls.next().getTime(), timeZone);
     if (instant > after.getTime()) return new Date(instant);

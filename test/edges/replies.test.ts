@@ -125,6 +125,18 @@ describe('how a reply ended is data (Message.finishReason)', () => {
   });
 });
 
+describe('text a model writes', () => {
+  it('NUL and other controls from the model are dropped (PostgreSQL cannot store NUL), the reply completes', async () => {
+    const { fake, server } = env;
+    const user = await signUpUser(server, 'NulModel');
+    const thread = await directThreadOf(server, user);
+    fake.enqueue({ kind: 'text', chunks: ['a\u0000b', ' \u202Ec\u0007d'] });
+    const sent = await send(server, user, thread, 'Say something odd');
+    const run = await waitForRun(server, user, sent.runs[0].id);
+    expect(run).toMatchObject({ status: 'SUCCEEDED', reply: { body: 'ab cd', status: 'COMPLETE' } });
+  });
+});
+
 describe('final text before final state', () => {
   it('a cancelled reply shows its final status once, with all the text that streamed — never partial text that fills in later', async () => {
     const { fake, server } = env;
