@@ -171,12 +171,13 @@ describe('bounded routing', () => {
     const writer = await hire('writer');
     const researcher = await hire('researcher');
     const { createThread } = await gqlOk(server, user, 'mutation($t: [ID!]!) { createThread(input: { kind: TEAM, teammateIds: $t, title: "Outage" }) { ... on CreateThreadPayload { thread { id leadTeammate { name } } } } }', { t: [writer.id, researcher.id] });
-    fake.enqueue(...Array.from({ length: 4 }, () => ({ kind: 'error' as const, status: 500 })), { kind: 'text', chunks: ['Here.'] });
+    // The SDK honours retry-after: it would sleep 5 s before retrying, deaf to the abort.
+    fake.enqueue({ kind: 'error', status: 500, retryAfterSeconds: 5 }, { kind: 'text', chunks: ['Here.'] });
     const started = performance.now();
     const sent = await send(server, user, createThread.thread.id, 'Anyone around?');
     const elapsed = performance.now() - started;
     expect(sent.runs.map((r: Data) => r.teammate.name)).toEqual([createThread.thread.leadTeammate.name]);
-    // A ceiling, not a measurement: without the bound the SDK's retry backoff alone takes seconds.
+    // A ceiling, not a measurement: without the bound the SDK's retry wait alone takes 5 s.
     expect(elapsed).toBeLessThan(ROUTER_TIMEOUT_MS + 1_500);
     await waitForRun(server, user, sent.runs[0].id);
   });

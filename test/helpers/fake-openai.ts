@@ -6,7 +6,8 @@ export type Script = (
 
   | { kind: 'text'; chunks: string[]; delayMs?: number; usage?: { prompt: number; completion: number } }
   | { kind: 'tools'; calls: Array<{ name: string; arguments: string }> }
-  | { kind: 'error'; status: number; message?: string }
+  /** An error response; with `retryAfterSeconds`, a `retry-after` header (the SDK then waits that long before retrying). */
+  | { kind: 'error'; status: number; message?: string; retryAfterSeconds?: number }
   /**
    * Streams exactly these chunks (objects are sent as `data: <json>`, strings verbatim), then
    * `[DONE]` unless `done` is false: for the dialects of other OpenAI-compatible servers.
@@ -93,7 +94,7 @@ function chunk(model: string, delta: Record<string, unknown>, finish: string | n
 async function answer(script: Script, body: Record<string, any>, res: ServerResponse, onAbort: () => void) {
   const model = String(body.model ?? 'fake');
   if (script.kind === 'error') {
-    res.writeHead(script.status, { 'content-type': 'application/json' });
+    res.writeHead(script.status, { 'content-type': 'application/json', ...(script.retryAfterSeconds ? { 'retry-after': String(script.retryAfterSeconds) } : {}) });
     res.end(JSON.stringify({ error: { message: script.message ?? `scripted ${script.status}`, type: 'fake_error', code: null } }));
     return;
   }
