@@ -11,6 +11,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       'How a teammate reply ended; set in the write that gives it its final status, null for other messages and while streaming'
   `.execute(db);
 
+  // The sweeper looks for replies still streaming after their run ended (their worker died).
+  await sql`create index messages_streaming_idx on messages (run_id) where status = 'streaming'`.execute(db);
+
   // Optimistic concurrency: a number that grows by one with every change of what people edit.
   await sql`
     create function tmates_bump_revision() returns trigger

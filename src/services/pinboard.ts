@@ -80,7 +80,7 @@ const orDefault = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v ===
 const notNull = (expected: string) => ({ error: (issue: { input?: unknown }) => (issue.input === null ? 'cannot be cleared' : `must be ${expected}`) });
 
 const title = z.string(notNull('text')).pipe(textSchema({ max: 200 })); // one line
-const body = z.string(notNull('text')).pipe(textSchema({ max: MAX_POST_BODY, multiline: true }));
+const body = z.string(notNull('text')).pipe(textSchema({ max: MAX_POST_BODY, multiline: true, keepIndentation: true }));
 /** Any case: clients send `NORMAL` through the enum, models often write `normal` or `High`. */
 export const prioritySchema = z.preprocess(
   (v) => (typeof v === 'string' ? v.toLowerCase() : v),

@@ -31,6 +31,9 @@ const INVISIBLE = /[\s\u200B-\u200F\u2060-\u2064\u00AD\u034F\u180E\u115F\u1160\u
 /** What the ends are trimmed of (not the joiners or variation selectors an emoji may end with). */
 const EDGES = /^[\s\u200B\u2060\u00AD\u180E]+|[\s\u200B\u2060\u00AD\u180E]+$/gu;
 
+/** Blank lines at the start (whitespace and zero-width characters only). */
+const BLANK_LEAD = /^(?:[ \t\u200B\u2060\u00AD\u180E]*\n)+/u;
+
 /** Line breaks to `\n`, NFC, bidi controls and BOMs removed. Controls are left for the caller to judge. */
 function canonical(value: string): string {
   return value.replace(/\r\n?/g, '\n').normalize('NFC').replace(BIDI_CONTROLS, '').replace(BOM, '');
@@ -54,6 +57,8 @@ export interface TextOptions {
   multiline?: boolean;
   /** Blank text allowed (becomes ""). */
   allowBlank?: boolean;
+  /** Markdown: only blank leading lines are removed, so the first line keeps its indentation. */
+  keepIndentation?: boolean;
 }
 
 /**
@@ -75,10 +80,10 @@ function textProblem(value: string, options: TextOptions): string | undefined {
   return undefined;
 }
 
-function cleanText(value: string, options: Pick<TextOptions, 'multiline'>): string {
+function cleanText(value: string, options: Pick<TextOptions, 'multiline' | 'keepIndentation'>): string {
   let text = canonical(value);
   if (!options.multiline) text = text.replace(/\s+/gu, ' ');
-  text = text.replace(EDGES, '');
+  text = options.keepIndentation ? text.replace(BLANK_LEAD, '').replace(EDGES, (edge, at: number) => (at === 0 ? edge : '')) : text.replace(EDGES, '');
   return isBlank(text) ? '' : text;
 }
 

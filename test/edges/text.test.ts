@@ -35,6 +35,7 @@ describe('one normalisation for text (each kind of input)', () => {
     expect(body('\uFEFFhello')).toBe('hello'); // BOM
     expect(body('  \u200Bhi\u200B  ')).toBe('hi');
     expect(title('  Q3\n\tplan  ')).toBe('Q3 plan'); // one line
+    expect(normaliseText('\n \n    indented code\nmore  \n', 'body', { max: 100, multiline: true, keepIndentation: true })).toBe('    indented code\nmore'); // markdown
     for (const bad of ['\u0000', 'a\u0000b', 'bell\u0007', 'esc\u001B[31m', 'del\u007F', 'vt\u000B']) {
       expect(() => body(bad)).toThrow(ValidationError);
     }
