@@ -8,6 +8,7 @@ import * as m20261124110000 from './20261124110000_pinboard.ts';
 import * as m20261124120000 from './20261124120000_files.ts';
 import * as m20261124130000 from './20261124130000_goals.ts';
 import * as m20261124140000 from './20261124140000_thread_sessions.ts';
+import * as m20261201100000 from './20261201100000_edges.ts';
 import * as m20261201101000 from './20261201101000_rate_limits.ts';
 import * as m20261201160000 from './20261201160000_billing.ts';
 
@@ -25,6 +26,7 @@ export const migrations: Record<string, Migration> = {
   '20261124120000_files': m20261124120000,
   '20261124130000_goals': m20261124130000,
   '20261124140000_thread_sessions': m20261124140000,
+  '20261201100000_edges': m20261201100000,
   '20261201101000_rate_limits': m20261201101000,
   '20261201160000_billing': m20261201160000,
 };

@@ -11,6 +11,7 @@ import type { ChatMessage, ModelProvider } from '../models/providers/types.ts';
 import { summarise } from '../models/summaries.ts';
 import type { Brief } from '../models/briefs.ts';
 import { supportsVision } from '../models/models.ts';
+import { continuationNote } from '../models/continuation.ts';
 import { attachmentsForMessages, type Attachment } from '../services/message-files.ts';
 
 /** Unsummarised messages a prompt may carry before the older part is folded into the summary… */
@@ -181,7 +182,12 @@ export async function buildPrompt(
       .map((m) => m.id),
   );
   const messages: ChatMessage[] = [
-    { role: 'system', content: [systemPrompt({ ...input, participants, memories, summary: transcript.summary, now: new Date() }), input.brief?.system].filter(Boolean).join('\n\n') },
+    {
+      role: 'system',
+      content: [systemPrompt({ ...input, participants, memories, summary: transcript.summary, now: new Date() }), input.brief?.system, continuationNote(lines, teammate.id)]
+        .filter(Boolean)
+        .join('\n\n'),
+    },
     ...lines
       .filter((m) => m.body.trim() !== '' || attachments.get(m.id)?.length)
       .map((m) => toChatMessage(m, teammate, attachments.get(m.id) ?? [], vision && withImages.has(m.id))),

@@ -10,6 +10,7 @@ import type { AgentPort, JobInfo } from '../core/agents.ts';
 import type { AppServices } from '../core/context.ts';
 import { beginRun, endRun, failAbandoned, type RunOutcome, type StartedRun } from '../services/runs.ts';
 import { reportBrief, taskBrief, type Brief } from '../models/briefs.ts';
+import { closeOrphanedReplies } from '../services/orphaned-replies.ts';
 import { runPlan } from './goals/planner.ts';
 import { ProviderError, type ModelProvider } from '../models/providers/types.ts';
 import { observeRunEnded } from '../observability/metrics.ts';
@@ -96,6 +97,7 @@ export class AgentRuntime implements AgentPort {
             observeRunEnded(await failAbandoned(this.services, run, 'The worker handling this stopped and it could not be resumed. Please try again.'));
           }
         }
+        await closeOrphanedReplies(this.services);
       } catch (error) {
         this.services.logger.warn({ err: error }, 'sweeping abandoned runs failed');
       } finally {

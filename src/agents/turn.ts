@@ -5,6 +5,8 @@ import type { Teammate } from '../repositories/teammates.ts';
 import type { Thread } from '../repositories/threads.ts';
 import type { AppServices } from '../core/context.ts';
 import type { RunOutcome } from '../services/runs.ts';
+import type { FinishReason } from '../repositories/messages.ts';
+import { CONTENT_FILTERED, endOfStep } from '../models/finish-reasons.ts';
 import { buildPrompt } from './prompt.ts';
 import { modelFor } from '../models/providers/create-provider.ts';
 import { ProviderError, type ChatMessage, type ModelProvider, type StreamEvent, type ToolCall } from '../models/providers/types.ts';
@@ -15,6 +17,7 @@ import { readOrgSettings } from '../services/settings.ts';
 import type { Brief } from '../models/briefs.ts';
 import { estimateCallTokens } from './token-estimate.ts';
 import { observeToolCall } from '../observability/metrics.ts';
+import { cleanModelText } from '../services/text.ts';
 
 /** What a turn works with, loaded by the runtime once the run has started. */
 export interface TurnInput {
@@ -79,7 +82,9 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
     throughSeq: prompt?.throughSeq ?? null,
   });
   let text = '';
-  const write = (delta: string) => {
+  let finish: FinishReason = 'stop';
+  const write = (raw: string) => {
+    const delta = cleanModelText(raw); // no NUL or other controls from a model reach the database
     text += delta;
     stream?.append(delta);
   };
@@ -110,7 +115,8 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
       inFlight = undefined;
       spend.promptTokens += done.usage.promptTokens;
       spend.completionTokens += done.usage.completionTokens;
-      if (done.toolCalls.length === 0 || lastStep) break;
+      finish = endOfStep(done, { lastStep, step });
+      if (done.toolCalls.length === 0 || lastStep || finish === 'length' || finish === 'content_filter') break;
       messages.push({ role: 'assistant', content: text.slice(stepStart) || null, toolCalls: done.toolCalls });
       for (const call of done.toolCalls) {
         position += 1;
@@ -120,7 +126,8 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
       }
     }
     const answer = text.trim();
-    return outcome('succeeded', answer || '(I have nothing to add.)');
+    if (!answer && finish === 'content_filter') return { ...outcome('failed', '', CONTENT_FILTERED), finishReason: finish };
+    return { ...outcome('succeeded', answer || (finish === 'stop' ? '(I have nothing to add.)' : '')), finishReason: finish };
   } catch (error) {
     await estimateInFlight();
     if (signal.aborted || error instanceof TurnAborted) throw Object.assign(new TurnAborted('aborted'), { outcome: outcome('cancelled', text.trim()) });

@@ -142,6 +142,7 @@ function createTranscript(screen: ChatScreen) {
       if (m.status === 'STREAMING' || m.status === 'PENDING') return;
       if (m.status === 'FAILED') append(m.id, shown, `\n  (failed: ${m.error ?? 'unknown error'})`);
       if (m.status === 'CANCELLED') append(m.id, shown, '\n  (stopped)');
+      if (m.finishReason === 'LENGTH') append(m.id, shown, '\n  (cut off at the model’s length limit; type "continue" for the rest)');
       shown.ended = true;
       screen.endLine();
       open = undefined;

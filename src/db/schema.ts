@@ -165,6 +165,10 @@ export interface Memories {
   created_by_user: string | null;
   id: Generated<string>;
   org_id: string;
+  /**
+   * Version of content, scope, thread_id: 1, then +1 with every change of them; edits may name the one they started from
+   */
+  revision: Generated<number>;
   scope: Generated<string>;
   teammate_id: string;
   /**
@@ -197,6 +201,10 @@ export interface Messages {
    * Thread event position of the latest change to this message (creation or update)
    */
   event_seq: Int8;
+  /**
+   * How a teammate reply ended; set in the write that gives it its final status, null for other messages and while streaming
+   */
+  finish_reason: string | null;
   id: Generated<string>;
   metadata: Generated<Json>;
   org_id: string;
@@ -237,6 +245,10 @@ export interface Orgs {
    * Set for personal orgs only; unique, so a user can never get two
    */
   personal_owner_id: string | null;
+  /**
+   * Version of name, settings: 1, then +1 with every change of them; edits may name the one they started from
+   */
+  revision: Generated<number>;
   settings: Generated<Json>;
   updated_at: Generated<Timestamp>;
 }
@@ -292,6 +304,10 @@ export interface PinboardPosts {
   org_id: string;
   pinned: Generated<boolean>;
   priority: Generated<string>;
+  /**
+   * Version of title, body_md, priority, pinned, tags: 1, then +1 with every change of them; edits may name the one they started from
+   */
+  revision: Generated<number>;
   search: Generated<string>;
   /**
    * Permalink name from the title, unique per organisation (-2, -3… on collision); stable across edits
@@ -436,6 +452,10 @@ export interface Teammates {
   name: string;
   org_id: string;
   personality: string;
+  /**
+   * Version of name, role, description, personality, instructions, model, tools, appearance: 1, then +1 with every change of them; edits may name the one they started from
+   */
+  revision: Generated<number>;
   role: string;
   status: Generated<string>;
   tools: Generated<string[]>;
@@ -472,6 +492,10 @@ export interface Threads {
   last_seq: Generated<Int8>;
   lead_teammate_id: string | null;
   org_id: string;
+  /**
+   * Version of title, busy_policy: 1, then +1 with every change of them; edits may name the one they started from
+   */
+  revision: Generated<number>;
   /**
    * Teammates see only messages after this seq (the system message of the last "reset session"); 0 until a reset
    */

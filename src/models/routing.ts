@@ -5,6 +5,8 @@ import { recordModelCall } from '../repositories/usage.ts';
 import type { ModelServices } from './model-services.ts';
 import { modelFor } from './providers/create-provider.ts';
 import { collectText } from './providers/collect.ts';
+import { withDeadline } from './deadline.ts';
+import { isContinueRequest, lastCutOffReply } from './continuation.ts';
 
 /** A teammate who may answer in a thread. */
 export type Candidate = Pick<Teammate, 'id' | 'name' | 'key' | 'role' | 'description' | 'category' | 'model' | 'catalogKey'>;
@@ -109,6 +111,9 @@ export async function routeMessage(
   if (candidates.length === 0) return { teammateIds: [], via: 'none' };
   if (candidates.length === 1) return { teammateIds: [candidates[0]!.id], via: 'only' };
   const fallback = (): Route => ({ teammateIds: [fallbackResponder(candidates, recent, input.leadId)!.id], via: 'fallback' });
+  // "continue" after a reply that was cut off goes to the teammate who was cut off.
+  const cutOff = isContinueRequest(input.body) ? lastCutOffReply(recent)?.authorTeammateId : undefined;
+  if (cutOff && candidates.some((c) => c.id === cutOff)) return { teammateIds: [cutOff], via: 'fallback' };
   const provider = services.agents.provider;
   if (provider.name === 'offline') {
     const fit = bestFitByRole(input.body, candidates);
@@ -123,7 +128,8 @@ export async function routeMessage(
     .join('\n');
   const started = Date.now();
   try {
-    const { text, usage } = await collectText(
+    // The whole of routing, the SDK's retries included, within ROUTER_TIMEOUT_MS.
+    const { text, usage } = await withDeadline(services.config.agents.routerTimeoutMs, (signal) => collectText(
       provider,
       {
         model,
@@ -147,8 +153,8 @@ export async function routeMessage(
           { role: 'user', content: `Teammates (handle: name, role):\n${roster}\n\nRecent messages:\n${transcript || '(none)'}\n\nNew message:\n${input.body.slice(0, 2_000)}` },
         ],
       },
-      AbortSignal.timeout(services.config.agents.routerTimeoutMs),
-    );
+      signal,
+    ));
     await recordModelCall(services.db, { orgId: input.orgId, kind: 'routing', model, ...usage, durationMs: Date.now() - started });
     const parsed = routeAnswer.safeParse(JSON.parse(text.trim().replace(/^```(?:json)?|```$/g, '')));
     const chosen = parsed.success ? candidates.find((c) => c.key === parsed.data.teammate.trim().replace(/^@/, '').toLowerCase()) : undefined;

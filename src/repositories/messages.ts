@@ -4,6 +4,8 @@ import type { Messages } from '../db/schema.ts';
 
 export type AuthorKind = 'user' | 'teammate' | 'system';
 export type MessageStatus = 'pending' | 'streaming' | 'complete' | 'failed' | 'cancelled';
+/** How a teammate reply ended (OpenAI finish reasons, plus what Tmates itself ended). */
+export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_limit' | 'cancelled' | 'error';
 
 export interface Message {
   id: string;
@@ -17,6 +19,8 @@ export interface Message {
   body: string;
   status: MessageStatus;
   error: string | null;
+  /** Set with a reply's final status; null for other messages and while streaming. */
+  finishReason: FinishReason | null;
   runId: string | null;
   clientMessageId: string | null;
   metadata: Record<string, unknown>;
@@ -26,7 +30,7 @@ export interface Message {
 
 const columns = [
   'messages.id', 'messages.org_id', 'messages.thread_id', 'messages.seq', 'messages.event_seq', 'messages.author_kind',
-  'messages.author_user_id', 'messages.author_teammate_id', 'messages.body', 'messages.status', 'messages.error',
+  'messages.author_user_id', 'messages.author_teammate_id', 'messages.body', 'messages.status', 'messages.error', 'messages.finish_reason',
   'messages.run_id', 'messages.client_message_id', 'messages.metadata', 'messages.created_at', 'messages.updated_at',
 ] as const;
 const bare = columns.map((c) => c.slice('messages.'.length)) as Array<(typeof columns)[number] extends `messages.${infer C}` ? C : never>;
@@ -44,6 +48,7 @@ export function toMessage(row: Pick<Selectable<Messages>, (typeof bare)[number]>
     body: row.body,
     status: row.status as MessageStatus,
     error: row.error,
+    finishReason: (row.finish_reason ?? null) as FinishReason | null,
     runId: row.run_id,
     clientMessageId: row.client_message_id,
     metadata: (row.metadata ?? {}) as Record<string, unknown>,
@@ -100,7 +105,7 @@ export async function appendMessage(db: Executor, v: NewMessage): Promise<Messag
 export async function reviseMessage(
   db: Executor,
   message: Pick<Message, 'id' | 'threadId'>,
-  values: { body?: string; status: MessageStatus; error?: string | null; expectStatus: MessageStatus[] },
+  values: { body?: string; status: MessageStatus; error?: string | null; finishReason?: FinishReason | null; expectStatus: MessageStatus[] },
 ): Promise<Message | undefined> {
   const { rows } = await sql<Pick<Selectable<Messages>, (typeof bare)[number]>>`
     with position as (
@@ -108,7 +113,7 @@ export async function reviseMessage(
     )
     update messages
     set body = coalesce(${values.body ?? null}, messages.body), status = ${values.status}, error = ${values.error ?? null},
-      event_seq = position.last_event_seq
+      finish_reason = ${values.finishReason ?? null}, event_seq = position.last_event_seq
     from position
     where messages.id = ${message.id} and messages.status = any(${values.expectStatus}::text[])
     returning ${returning}

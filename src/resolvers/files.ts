@@ -7,6 +7,7 @@ import { FileRef, FileStatusEnum } from '../schema/files.ts';
 import { requireViewer } from '../core/context.ts';
 import { ForbiddenError, NotFoundError, PlanLimitError, ValidationError } from '../services/errors.ts';
 import { completeUpload, createUploadUrl, deleteFile, uploadFile, type DirectUpload } from '../services/files.ts';
+import { searchText } from '../services/text.ts';
 
 const asFilePosition = (p: { at: Date; id: string } | undefined) => p && { createdAt: p.at, id: p.id };
 
@@ -20,7 +21,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, args, ctx) => {
       const viewer = requireViewer(ctx);
-      const search = args.search?.trim().slice(0, 500) || undefined;
+      const search = searchText(args.search ?? '').slice(0, 500) || undefined;
       return resolveCursorConnection<Promise<StoredFile[]>>(
         { args, toCursor: (f) => encodePosition(f.createdAt, f.id), defaultSize: 50, maxSize: 200 },
         ({ after, before, limit, inverted }) => {

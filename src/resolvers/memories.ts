@@ -2,7 +2,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../schema/builder.ts';
 import { MemoryRef, TeammateRef } from '../schema/teammates.ts';
 import { requireViewer } from '../core/context.ts';
-import { NotFoundError, ValidationError } from '../services/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../services/errors.ts';
 import { addMemory, deleteMemory, updateMemory } from '../services/memories.ts';
 
 const AddMemoryInput = builder.inputType('AddMemoryInput', {
@@ -18,6 +18,7 @@ const UpdateMemoryInput = builder.inputType('UpdateMemoryInput', {
   fields: (t) => ({
     memoryId: t.globalID({ required: true, for: MemoryRef, description: 'The note.' }),
     content: t.string({ required: true, description: 'New text (1–4000 characters).' }),
+    expectedRevision: t.int({ description: 'The `revision` this edit was made from; a ConflictError (with the current revision) when it has changed since. Omit to overwrite.' }),
   }),
 });
 
@@ -43,10 +44,10 @@ builder.mutationFields((t) => ({
   updateMemory: t.field({
     type: MemoryRef,
     description: "Corrects a note in a teammate's memory.",
-    errors: { types: [ValidationError, NotFoundError] },
+    errors: { types: [ValidationError, NotFoundError, ConflictError] },
     args: { input: t.arg({ type: UpdateMemoryInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      updateMemory(ctx.services, requireViewer(ctx), input.memoryId.id, { content: input.content }),
+      updateMemory(ctx.services, requireViewer(ctx), input.memoryId.id, { content: input.content, expectedRevision: input.expectedRevision }),
   }),
   deleteMemory: t.field({
     type: DeleteMemoryPayload,

@@ -102,6 +102,7 @@ const UpdatePinboardPostInput = builder.inputType('UpdatePinboardPostInput', {
     priority: t.field({ type: PinboardPriorityEnum, description: 'New priority.' }),
     pinned: t.boolean({ description: 'Pin (true) or unpin (false).' }),
     tags: t.stringList({ description: `New tags, replacing the old ones (null or [] clears them). ${tagsDescription}` }),
+    expectedRevision: t.int({ description: 'The `revision` this edit was made from; a ConflictError (with the current revision) when it has changed since. Omit to overwrite.' }),
   }),
 });
 
@@ -145,7 +146,7 @@ builder.mutationFields((t) => ({
   updatePinboardPost: t.field({
     type: PinboardPostRef,
     description: 'Edits a post (see `viewerCanEdit`); every edit keeps the previous version in `revisions`.',
-    errors: { types: [ValidationError, NotFoundError, ForbiddenError] },
+    errors: { types: [ValidationError, NotFoundError, ForbiddenError, ConflictError] },
     args: { input: t.arg({ type: UpdatePinboardPostInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
       const { id, ...changes } = input;

@@ -7,7 +7,7 @@ import { TeammateCategoryEnum, TeammateRef, TeammateStatusEnum } from '../schema
 import { defined } from './defined.ts';
 import { requireViewer } from '../core/context.ts';
 import { catalogForViewer } from '../services/catalog.ts';
-import { ForbiddenError, NotFoundError, PlanLimitError, ValidationError } from '../services/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, PlanLimitError, ValidationError } from '../services/errors.ts';
 import {
   createTeammate,
   dismissTeammate,
@@ -93,6 +93,7 @@ const UpdateTeammateInput = builder.inputType('UpdateTeammateInput', {
   fields: (t) => ({
     teammateId: t.globalID({ required: true, for: TeammateRef, description: 'The teammate.' }),
     ...personaInputFields(t as never, false),
+    expectedRevision: t.int({ description: 'The `revision` this edit was made from; a ConflictError (with the current revision) when it has changed since. Omit to overwrite.' }),
   }),
 });
 
@@ -126,7 +127,7 @@ builder.mutationFields((t) => ({
   updateTeammate: t.field({
     type: TeammateRef,
     description: 'Changes a self-made teammate (catalog teammates follow the catalog).',
-    errors: { types: [ValidationError, NotFoundError, ForbiddenError] },
+    errors: { types: [ValidationError, NotFoundError, ForbiddenError, ConflictError] },
     args: { input: t.arg({ type: UpdateTeammateInput, required: true }) },
     resolve: (_root, { input }, ctx): Promise<Teammate> => {
       const { teammateId, ...changes } = input;

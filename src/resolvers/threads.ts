@@ -67,6 +67,7 @@ const UpdateThreadInput = builder.inputType('UpdateThreadInput', {
     removeTeammateIds: t.globalIDList({ for: TeammateRef, description: 'Teammates to remove (TEAM only).' }),
     addUserIds: t.globalIDList({ for: UserRef, description: 'People to add (TEAM only).' }),
     removeUserIds: t.globalIDList({ for: UserRef, description: 'People to remove (TEAM only).' }),
+    expectedRevision: t.int({ description: 'The `revision` this edit was made from; a ConflictError (with the current revision) when it has changed since. Omit to overwrite.' }),
   }),
 });
 
@@ -144,7 +145,7 @@ builder.mutationFields((t) => ({
   updateThread: t.field({
     type: ThreadRef,
     description: 'Renames, archives, changes the busy policy or the members of a thread.',
-    errors: { types: [ValidationError, NotFoundError, ForbiddenError] },
+    errors: { types: [ValidationError, NotFoundError, ForbiddenError, ConflictError] },
     args: { input: t.arg({ type: UpdateThreadInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       updateThread(ctx.services, requireViewer(ctx), input.threadId.id, {
@@ -155,6 +156,7 @@ builder.mutationFields((t) => ({
         removeTeammateIds: ids(input.removeTeammateIds),
         addUserIds: ids(input.addUserIds),
         removeUserIds: ids(input.removeUserIds),
+        expectedRevision: input.expectedRevision,
       }),
   }),
   resetThreadSession: t.field({

@@ -4,7 +4,7 @@ import { OrgRef } from '../schema/orgs.ts';
 import { ThemeEnum, UserRef, UserSettingsRef } from '../schema/users.ts';
 import { ViewerRef } from '../schema/viewer.ts';
 import { requireViewer } from '../core/context.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../services/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../services/errors.ts';
 import { updateProfile, updateSettings, type UserSettings } from '../services/settings.ts';
 import type { Org } from '../repositories/orgs.ts';
 
@@ -46,6 +46,7 @@ const OrgSettingsInput = builder.inputType('OrgSettingsInput', {
     defaultModel: t.string({ description: 'Model for teammates that name none (null to clear).' }),
     goalTokenBudget: t.int({ description: 'Default token budget of a goal.' }),
     maxActiveGoalsPerPerson: t.int({ description: 'Goals one person may have in progress at once (1–100).' }),
+    expectedRevision: t.int({ description: 'The organisation’s `revision` this edit was made from; a ConflictError (with the current revision) when it has changed since. Omit to overwrite.' }),
   }),
 });
 
@@ -77,7 +78,7 @@ builder.mutationFields((t) => ({
   updateSettings: t.field({
     type: UpdateSettingsPayload,
     description: "Changes the caller's preferences and/or the current organisation's settings.",
-    errors: { types: [ValidationError, ForbiddenError, NotFoundError] },
+    errors: { types: [ValidationError, ForbiddenError, NotFoundError, ConflictError] },
     args: { input: t.arg({ type: UpdateSettingsInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       updateSettings(ctx.services, requireViewer(ctx), {

@@ -45,9 +45,22 @@ builder.objectType(ForbiddenError, {
 
 builder.objectType(ConflictError, {
   name: 'ConflictError',
-  description: 'The operation clashes with the current state (e.g. a reused idempotency key with a different body).',
+  description: 'The operation clashes with the current state (e.g. a reused idempotency key with a different body, or an edit made from an older copy).',
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof ConflictError,
+  fields: (t) => ({
+    currentRevision: t.int({
+      nullable: true,
+      description: 'For an edit made from an older copy: the revision the object has now (send it as `expectedRevision` after merging).',
+      resolve: (e) => e.current?.revision ?? null,
+    }),
+    currentUpdatedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'For an edit made from an older copy: when the object last changed.',
+      resolve: (e) => e.current?.updatedAt ?? null,
+    }),
+  }),
 });
 
 const FieldIssueRef = builder.objectRef<FieldIssue>('FieldIssue').implement({

@@ -22,6 +22,8 @@ import '../schema/goals.ts';
 import '../schema/goal-events.ts';
 import '../schema/file-events.ts';
 import '../schema/server-auth.ts';
+import '../schema/finish-reasons.ts';
+import '../schema/revisions.ts';
 import '../resolvers/server-info.ts';
 import '../resolvers/auth.ts';
 import '../resolvers/viewer.ts';

@@ -19,13 +19,14 @@ import { ConflictError, InvalidCredentialsError } from './errors.ts';
 import { hireStarterTeammates } from './teammates.ts';
 import { ensureDefaultThread, openDirectThreadWithGreeting } from './threads.ts';
 import { parseInput } from './validation.ts';
+import { textSchema } from './text.ts';
 
 export const emailSchema = z
   .string()
   .trim()
   .toLowerCase()
   .pipe(z.email({ message: 'must be an email address' }).max(320));
-const displayNameSchema = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+const displayNameSchema = textSchema({ max: 100 });
 const passwordSchema = z
   .string()
   .min(10, 'must be at least 10 characters')

@@ -6,6 +6,7 @@ import { endCredentials } from './credentials.ts';
 import { ForbiddenError, NotFoundError } from './errors.ts';
 import { parseInput } from './validation.ts';
 import { canManageOrg, type Viewer } from '../core/viewer.ts';
+import { textSchema } from './text.ts';
 
 /** Creates a key for the current organisation; the secret is returned here once and never again. */
 export async function createApiKey(
@@ -15,7 +16,7 @@ export async function createApiKey(
 ): Promise<{ apiKey: ApiKey; secret: string }> {
   const { name, expiresAt } = parseInput(
     z.object({
-      name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+      name: textSchema({ max: 100 }),
       expiresAt: z
         .date()
         .refine((d) => d.getTime() > Date.now(), { message: 'must be in the future' })

@@ -24,6 +24,13 @@ export class ForbiddenError extends AppError {
 
 export class ConflictError extends AppError {
   override name = 'ConflictError';
+  constructor(
+    message: string,
+    /** The object's version now, when the conflict is with a newer version of it (optimistic concurrency). */
+    readonly current?: { revision: number; updatedAt: Date },
+  ) {
+    super(message);
+  }
 }
 
 export interface FieldIssue {

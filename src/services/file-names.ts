@@ -9,7 +9,8 @@ export const MAX_FILE_NAME_LENGTH = 200;
  */
 export function sanitizeFileName(raw: string | null | undefined, fallback = 'file'): string {
   let name = (raw ?? '').normalize('NFC');
-  name = name.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g, '');
+  // The joiners ZWJ/ZWNJ (U+200C/D) stay: scripts and emoji need them.
+  name = name.replace(/[\u0000-\u001f\u007f-\u009f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g, '');
   name = name.split(/[\\/]+/).filter((part) => part.trim() !== '').pop() ?? '';
   name = name
     .replace(/[<>:"|?*]/g, '_')

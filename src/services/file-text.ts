@@ -1,4 +1,5 @@
 import type { FileMetadata } from '../repositories/files.ts';
+import { parseDelimited as parseRows, type Delimiter } from './delimited-text.ts';
 
 /** Extracted text kept per file, in characters; longer text is cut (and flagged). */
 export const MAX_EXTRACTED_CHARS = 1_000_000;
@@ -16,42 +17,15 @@ export class ExtractionError extends Error {
 
 const utf8 = (bytes: Uint8Array) => new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/, '');
 
-/** Parses CSV (RFC 4180: quoted fields, doubled quotes, newlines inside quotes) or TSV into rows. */
+/** Parses CSV (RFC 4180: quoted fields, doubled quotes, newlines inside quotes) or TSV into rows, with csv-parse. */
 export function parseDelimited(text: string, delimiter: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === delimiter) {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i += 1;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows.filter((r) => r.some((cell) => cell.trim() !== ''));
+  return parseRows(text, { delimiter: delimiter as Delimiter });
 }
 
 /** One line per row, cells separated by " | ": readable for a model, every value searchable. */
-function delimitedToText(text: string, delimiter: string): Extraction {
-  const rows = parseDelimited(text, delimiter);
+function delimitedToText(text: string, preferred: Delimiter): Extraction {
+  // The dialect is detected (Excel writes `;` with decimal commas in much of Europe); the type only breaks ties.
+  const rows = parseRows(text, { preferred });
   return {
     text: rows.map((r) => r.map((cell) => cell.replace(/\s+/g, ' ').trim()).join(' | ')).join('\n'),
     metadata: { rowCount: Math.max(0, rows.length - 1) },

@@ -35,12 +35,14 @@ import { readOrgSettings } from './settings.ts';
 import { postSystemMessage } from './system-messages.ts';
 import { parseInput } from './validation.ts';
 import type { Viewer } from '../core/viewer.ts';
+import { assertNamedTeammatesPresent } from './goal-names.ts';
+import { textSchema } from './text.ts';
 
 type Trx = Transaction<DB>;
 
 /** How a goal is asked for: by a person (createGoal) or by a schedule. */
 export const goalRequestSchema = z.object({
-  instruction: z.string().trim().min(1, 'must not be empty').max(4000, 'must be at most 4000 characters'),
+  instruction: textSchema({ max: 4000, multiline: true }),
   teammateIds: z.array(z.string()).max(20, 'at most 20 teammates').default([]),
   coordinatorId: z.string().nullish(),
   tokenBudget: z.number().int().min(1_000, 'must be at least 1000').max(100_000_000, 'must be at most 100000000').nullish(),
@@ -114,7 +116,9 @@ export async function startGoal(
   },
 ): Promise<Goal | undefined> {
   const { thread, request } = input;
-  const { team, coordinator } = chooseTeam(await hiredTeammatesInThread(trx, thread.id), thread, request);
+  const members = await hiredTeammatesInThread(trx, thread.id);
+  const { team, coordinator } = chooseTeam(members, thread, request);
+  await assertNamedTeammatesPresent(trx, thread.orgId, request.instruction, members);
   const inserted = await insertGoal(trx, {
     orgId: thread.orgId,
     threadId: thread.id,

@@ -5,12 +5,14 @@ import type { AppServices } from '../core/context.ts';
 import { NotFoundError } from './errors.ts';
 import { parseInput } from './validation.ts';
 import type { Viewer } from '../core/viewer.ts';
+import { textSchema } from './text.ts';
+import { expectedRevisionOf, expectRevision } from './revisions.ts';
 
 /**
  * A teammate's memory is inspectable, not a black box: every member of the organisation can read,
  * add, correct and delete the notes a teammate keeps.
  */
-const content = z.string().trim().min(1, 'must not be empty').max(4000, 'must be at most 4000 characters');
+const content = textSchema({ max: 4000, multiline: true });
 
 export async function addMemory(services: Pick<AppServices, 'db'>, viewer: Viewer, teammateId: string, input: unknown): Promise<Memory> {
   const values = parseInput(z.object({ content }), input);
@@ -31,7 +33,10 @@ async function findMemory(services: Pick<AppServices, 'db'>, viewer: Viewer, mem
 export async function updateMemory(services: AppServices, viewer: Viewer, memoryId: string, input: unknown): Promise<Memory> {
   const values = parseInput(z.object({ content }), input);
   const memory = await findMemory(services, viewer, memoryId);
-  return updateMemoryContent(services.db, memory.id, values.content);
+  return services.db.transaction().execute(async (trx) => {
+    await expectRevision(trx, 'memories', memory.id, expectedRevisionOf(input));
+    return updateMemoryContent(trx, memory.id, values.content);
+  });
 }
 
 export async function deleteMemory(services: AppServices, viewer: Viewer, memoryId: string): Promise<Memory> {

@@ -19,11 +19,12 @@ import { postSystemMessage } from './system-messages.ts';
 import { lockVisibleThread, visibleThread } from './threads.ts';
 import { parseInput } from './validation.ts';
 import type { Viewer } from '../core/viewer.ts';
+import { textSchema } from './text.ts';
 
 export const MAX_BODY_LENGTH = 32_000;
 
 const sendMessageSchema = z.object({
-  body: z.string().trim().min(1, 'must not be empty').max(MAX_BODY_LENGTH, `must be at most ${MAX_BODY_LENGTH} characters`),
+  body: textSchema({ max: MAX_BODY_LENGTH, multiline: true }),
   clientMessageId: z.string().trim().min(1).max(100, 'must be at most 100 characters').nullish(),
   fileIds: z.array(z.string()).max(20, 'at most 20 files').default([]),
 });

@@ -25,12 +25,13 @@ import { emailSchema } from './accounts.ts';
 import { planOf } from './plan-in-force.ts';
 import { ConflictError, ForbiddenError, NotFoundError, PlanLimitError } from './errors.ts';
 import { parseInput } from './validation.ts';
+import { textSchema } from './text.ts';
 import { ensureDefaultThread, onOrgMemberJoined, onOrgMemberRemoved } from './threads.ts';
 import { transactionWithEvents } from '../realtime/transactional.ts';
 import { canManageOrg, type Viewer } from '../core/viewer.ts';
 
 const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
-const orgNameSchema = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+const orgNameSchema = textSchema({ max: 100 });
 const roleSchema = z.enum(['owner', 'admin', 'member']);
 
 function requireManager(viewer: Viewer): void {

@@ -29,6 +29,8 @@ import { excerptOf, firstFreeSlug, MAX_TAGS, normalizeTag, slugify, TAG_PATTERN 
 import { withStatementTimeout } from '../db/statement-timeout.ts';
 import { parseInput } from './validation.ts';
 import { canManageOrg, type Viewer } from '../core/viewer.ts';
+import { searchText, textSchema } from './text.ts';
+import { expectedRevisionOf, expectRevision } from './revisions.ts';
 
 /**
  * The pinboard: what the team keeps. Every member of an organisation reads all of its posts.
@@ -78,15 +80,8 @@ const orDefault = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v ===
 /** In an update a field that cannot be empty cannot be cleared with null either. */
 const notNull = (expected: string) => ({ error: (issue: { input?: unknown }) => (issue.input === null ? 'cannot be cleared' : `must be ${expected}`) });
 
-const title = z
-  .string(notNull('text'))
-  .transform((s) => s.replace(/\s+/g, ' ').trim()) // one line
-  .pipe(z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters'));
-const body = z
-  .string(notNull('text'))
-  .max(MAX_POST_BODY, `must be at most ${MAX_POST_BODY} characters`)
-  .refine((s) => s.trim().length > 0, 'must not be empty')
-  .transform((s) => s.replace(/^(?:[ \t]*\n)+/, '').trimEnd());
+const title = z.string(notNull('text')).pipe(textSchema({ max: 200 })); // one line
+const body = z.string(notNull('text')).pipe(textSchema({ max: MAX_POST_BODY, multiline: true, keepIndentation: true }));
 /** Any case: clients send `NORMAL` through the enum, models often write `normal` or `High`. */
 export const prioritySchema = z.preprocess(
   (v) => (typeof v === 'string' ? v.toLowerCase() : v),
@@ -120,15 +115,15 @@ export const updatePostSchema = z.object({
 });
 
 const commentSchema = z.object({
-  body: z.string().trim().min(1, 'must not be empty').max(MAX_COMMENT_BODY, `must be at most ${MAX_COMMENT_BODY} characters`),
+  body: textSchema({ max: MAX_COMMENT_BODY, multiline: true }),
 });
 
 /** Lenient: a filter nothing can match (an odd tag) simply matches nothing. */
 const filtersSchema = z.object({
   search: z
     .string()
-    .trim()
-    .max(MAX_SEARCH, `must be at most ${MAX_SEARCH} characters`)
+    .transform(searchText)
+    .pipe(z.string().max(MAX_SEARCH, `must be at most ${MAX_SEARCH} characters`))
     .nullish()
     .transform((s) => s || undefined),
   tag: z.string().nullish().transform((t) => (t ? normalizeTag(t) : undefined)),
@@ -214,6 +209,7 @@ export async function updatePinboardPost(services: AppServices, actor: PinboardA
   const values = parseInput(updatePostSchema, input);
   return transactionWithEvents(services, async (trx, emit) => {
     const post = await lockForChange(trx, actor, postId, canEditPost, "Only the post's author and the organisation's owners and admins can edit it");
+    await expectRevision(trx, 'pinboard_posts', post.id, expectedRevisionOf(input));
     const changes: Partial<PostContent> = {};
     if (values.title !== undefined && values.title !== post.title) changes.title = values.title;
     if (values.body !== undefined && values.body !== post.body) changes.body = values.body;

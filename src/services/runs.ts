@@ -4,7 +4,7 @@ import type { DB } from '../db/schema.ts';
 import { runJobKey, turnQueue } from '../repositories/jobs.ts';
 import { traceContext } from '../observability/tracing.ts';
 import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
-import { appendMessage, findReplyOfRun, reviseMessage, type Message } from '../repositories/messages.ts';
+import { appendMessage, findReplyOfRun, reviseMessage, type FinishReason, type Message } from '../repositories/messages.ts';
 import { lockOrg } from '../repositories/orgs.ts';
 import {
   activeDescendants,
@@ -80,15 +80,17 @@ async function assertRunQuota(services: AppServices, trx: Trx, orgId: string, co
 
 /**
  * Cancels runs (and the runs they delegated to) inside a transaction that holds their thread's
- * lock: statuses change, half-written replies keep their text and become CANCELLED, and the
- * RunEvents tell the workers holding them to abort their model calls.
+ * lock: statuses change, and the RunEvents tell the workers holding them to abort their model
+ * calls; each worker then saves its reply's final text with CANCELLED in one write.
  */
 export async function cancelRunsInTransaction(services: Pick<AppServices, 'jobs'>, trx: Trx, emit: Emit, runIds: string[], reason: string | null): Promise<Run[]> {
   const cancelled = await cancelRuns(trx, [...runIds, ...(await activeDescendants(trx, runIds))], reason);
   for (const run of cancelled) {
-    if (THREAD_RUN_KINDS.includes(run.kind)) {
+    // A reply a worker is writing is ended by that worker, final text and CANCELLED in one write
+    // (endRun); one nobody holds is ended here. Replies of dead workers: closeOrphanedReplies.
+    if (THREAD_RUN_KINDS.includes(run.kind) && !run.workerId) {
       const reply = await findReplyOfRun(trx, run.id);
-      const stopped = reply?.status === 'streaming' ? await reviseMessage(trx, reply, { status: 'cancelled', expectStatus: ['streaming'] }) : undefined;
+      const stopped = reply?.status === 'streaming' ? await reviseMessage(trx, reply, { status: 'cancelled', finishReason: 'cancelled', expectStatus: ['streaming'] }) : undefined;
       if (stopped) await emit(messageEvent(stopped, false));
     }
     await emit(runEvent(run));
@@ -195,6 +197,8 @@ export interface RunOutcome {
   /** Some tokens were counted from the text (the provider reported none, e.g. a cancelled stream). */
   tokensEstimated?: boolean;
   throughSeq?: number | null;
+  /** How the reply ended; by default STOP when it succeeded, ERROR when it failed, CANCELLED when cancelled. */
+  finishReason?: FinishReason;
 }
 
 /**
@@ -220,6 +224,7 @@ export async function endRun(services: AppServices, started: StartedRun, outcome
         body: outcome.text,
         status,
         error: final.status === 'failed' ? final.error : null,
+        finishReason: finishReasonOf(final.status, outcome),
         expectStatus: ['streaming', 'cancelled'],
       });
       if (written) await emit(messageEvent(written, false));
@@ -258,10 +263,17 @@ export async function failAbandoned(services: AppServices, run: Run, error: stri
     const failed = await failAbandonedRun(trx, run.id, error);
     if (!failed) return undefined;
     const reply = THREAD_RUN_KINDS.includes(failed.kind) ? await findReplyOfRun(trx, failed.id) : undefined;
-    const written = reply?.status === 'streaming' ? await reviseMessage(trx, reply, { status: 'failed', error, expectStatus: ['streaming'] }) : undefined;
+    const written = reply?.status === 'streaming' ? await reviseMessage(trx, reply, { status: 'failed', error, finishReason: 'error', expectStatus: ['streaming'] }) : undefined;
     if (written) await emit(messageEvent(written, false));
     await emit(runEvent(failed));
     await goalRunEnded(services, trx, emit, failed);
     return failed;
   });
+}
+
+/** The finish reason a reply gets with the run's final status (a cancelled run is CANCELLED whatever the model said). */
+function finishReasonOf(status: RunStatus, outcome: RunOutcome): FinishReason {
+  if (status === 'cancelled') return 'cancelled';
+  if (status === 'failed') return outcome.finishReason === 'content_filter' ? 'content_filter' : 'error';
+  return outcome.finishReason ?? 'stop';
 }

@@ -1,4 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
+import { nextZonedOccurrence } from './zoned-cron.ts';
 import { z } from 'zod';
 import { withSavepoint } from '../db/database.ts';
 import type { BusEvent } from '../realtime/events.ts';
@@ -22,10 +22,11 @@ import { lockForRunQuota } from './runs.ts';
 import { postSystemMessage } from './system-messages.ts';
 import { parseInput } from './validation.ts';
 import { canManageOrg, type Viewer } from '../core/viewer.ts';
+import { assertNamedTeammatesPresent } from './goal-names.ts';
 
 /** The first occurrence of a five-field cron expression strictly after `after`, in `timezone`. */
 export function nextOccurrence(cron: string, timezone: string, after: Date): Date {
-  return CronExpressionParser.parse(cron, { currentDate: after, tz: timezone }).next().toDate();
+  return nextZonedOccurrence(cron, timezone, after); // gaps and overlaps in every zone: see zoned-cron.ts
 }
 
 const cronSchema = z
@@ -55,7 +56,9 @@ export async function scheduleGoal(services: Pick<AppServices, 'clock' | 'db'>, 
     const thread = await lockThreadOfMember(trx, viewer.org.id, viewer.user.id, threadId);
     if (!thread) throw new NotFoundError('Thread');
     // The team is checked now, so a mistake shows at once rather than at the first occurrence.
-    const { team, coordinator } = chooseTeam(await hiredTeammatesInThread(trx, thread.id), thread, values);
+    const members = await hiredTeammatesInThread(trx, thread.id);
+    const { team, coordinator } = chooseTeam(members, thread, values);
+    await assertNamedTeammatesPresent(trx, thread.orgId, values.instruction, members);
     return insertSchedule(trx, {
       orgId: thread.orgId,
       threadId: thread.id,

@@ -5,6 +5,8 @@ import type { AppServices } from '../core/context.ts';
 import { ForbiddenError, NotFoundError } from './errors.ts';
 import { parseInput } from './validation.ts';
 import { canManageOrg, type Viewer } from '../core/viewer.ts';
+import { textSchema } from './text.ts';
+import { expectedRevisionOf, expectRevision } from './revisions.ts';
 
 export function isTimeZone(value: string): boolean {
   try {
@@ -64,7 +66,7 @@ const userSettingsPatch = z
 
 const orgSettingsPatch = z
   .object({
-    name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+    name: textSchema({ max: 100 }),
     timezone: timeZone,
     defaultModel: z.string().trim().min(1).max(100).nullable(),
     goalTokenBudget: z.number().int().min(1_000).max(100_000_000),
@@ -111,6 +113,7 @@ export async function updateSettings(
       const member = await findMember(trx, viewer.org.id, viewer.user.id);
       if (!locked || !member) throw new NotFoundError('Organisation');
       if (!canManageOrg(member.role)) throw new ForbiddenError('Only owners and admins can change organisation settings');
+      await expectRevision(trx, 'orgs', locked.id, expectedRevisionOf((input as { org?: unknown } | null)?.org), 'org.expectedRevision');
       const { name, ...rest } = patch.org;
       const next = { ...readOrgSettings(locked.settings), ...rest };
       org = await updateOrg(trx, locked.id, { name, settings: next });
@@ -123,7 +126,7 @@ export async function updateProfile(services: Pick<AppServices, 'db'>, viewer: V
   const values = parseInput(
     z
       .object({
-        displayName: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+        displayName: textSchema({ max: 100 }),
         avatarUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048).nullable(),
       })
       .partial(),

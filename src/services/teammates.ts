@@ -26,6 +26,8 @@ import { announceTeammateJoined, announceTeammateLeft } from './threads.ts';
 import { ForbiddenError, NotFoundError, PlanLimitError } from './errors.ts';
 import { parseInput } from './validation.ts';
 import { canManageOrg, type Viewer } from '../core/viewer.ts';
+import { textSchema } from './text.ts';
+import { expectedRevisionOf, expectRevision } from './revisions.ts';
 
 export function personaFromManifest(manifest: Manifest): Persona {
   return {
@@ -148,12 +150,12 @@ const hexColor = z.string().trim().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour 
 
 function personaFields(config: Config) {
   return {
-    name: z.string().trim().min(1, 'must not be empty').max(40, 'must be at most 40 characters'),
-    role: z.string().trim().min(1, 'must not be empty').max(80, 'must be at most 80 characters'),
-    description: z.string().trim().max(280, 'must be at most 280 characters').nullish(),
+    name: textSchema({ max: 40 }),
+    role: textSchema({ max: 80 }),
+    description: textSchema({ max: 280, allowBlank: true }).nullish(),
     category: z.enum(CATEGORIES).nullish(),
-    personality: z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters'),
-    instructions: z.string().trim().min(1, 'must not be empty').max(8000, 'must be at most 8000 characters'),
+    personality: textSchema({ max: 2000, multiline: true }),
+    instructions: textSchema({ max: 8000, multiline: true }),
     model: z
       .string()
       .trim()
@@ -217,6 +219,7 @@ export async function updateTeammate(
     if (teammate.catalogKey) {
       throw new ForbiddenError('Catalog teammates follow their catalog entry; create your own teammate to customise one');
     }
+    await expectRevision(trx, 'teammates', teammate.id, expectedRevisionOf(input));
     const { emoji, color, tools, ...rest } = values;
     return updatePersona(trx, teammate.id, {
       ...rest,

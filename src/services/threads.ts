@@ -28,6 +28,8 @@ import type { AppServices } from '../core/context.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
 import { parseInput } from './validation.ts';
 import { canManageOrg, type Viewer } from '../core/viewer.ts';
+import { textSchema } from './text.ts';
+import { expectedRevisionOf, expectRevision } from './revisions.ts';
 
 const DEFAULT_THREAD_TITLE = 'Team chat';
 
@@ -121,7 +123,7 @@ const createThreadSchema = z
     kind: z.enum(['direct', 'team']),
     teammateIds: z.array(z.string()).max(50, 'at most 50 teammates').default([]),
     userIds: z.array(z.string()).max(200, 'at most 200 people').default([]),
-    title: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').nullish(),
+    title: textSchema({ max: 200 }).nullish(),
   })
   .superRefine((v, ctx) => {
     if (v.kind === 'direct' && v.teammateIds.length !== 1) {
@@ -189,7 +191,7 @@ export async function createThread(
 }
 
 const updateThreadSchema = z.object({
-  title: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').nullish(),
+  title: textSchema({ max: 200 }).nullish(),
   busyPolicy: z.enum(['queue', 'interrupt']).nullish(),
   archived: z.boolean().nullish(),
   addTeammateIds: z.array(z.string()).max(50).default([]),
@@ -202,6 +204,7 @@ export async function updateThread(services: AppServices, viewer: Viewer, thread
   const values = parseInput(updateThreadSchema, input);
   return transactionWithEvents(services, async (trx, emit) => {
     const thread = await lockVisibleThread(trx, viewer, threadId);
+    await expectRevision(trx, 'threads', thread.id, expectedRevisionOf(input));
     const membersChange =
       values.addTeammateIds.length + values.removeTeammateIds.length + values.addUserIds.length + values.removeUserIds.length > 0;
     if (membersChange) {

@@ -6,7 +6,13 @@ export type Script = (
 
   | { kind: 'text'; chunks: string[]; delayMs?: number; usage?: { prompt: number; completion: number } }
   | { kind: 'tools'; calls: Array<{ name: string; arguments: string }> }
-  | { kind: 'error'; status: number; message?: string }
+  /** An error response; with `retryAfterSeconds`, a `retry-after` header (the SDK then waits that long before retrying). */
+  | { kind: 'error'; status: number; message?: string; retryAfterSeconds?: number }
+  /**
+   * Streams exactly these chunks (objects are sent as `data: <json>`, strings verbatim), then
+   * `[DONE]` unless `done` is false: for the dialects of other OpenAI-compatible servers.
+   */
+  | { kind: 'raw'; chunks: Array<Record<string, unknown> | string>; done?: boolean }
   /** Streams a chunk every `intervalMs` until the client goes away. */
   | { kind: 'endless'; intervalMs: number }
   /** Streams these chunks, then drops the connection (no finish, no usage). */
@@ -90,7 +96,7 @@ function chunk(model: string, delta: Record<string, unknown>, finish: string | n
 async function answer(script: Script, body: Record<string, any>, res: ServerResponse, onAbort: () => void) {
   const model = String(body.model ?? 'fake');
   if (script.kind === 'error') {
-    res.writeHead(script.status, { 'content-type': 'application/json' });
+    res.writeHead(script.status, { 'content-type': 'application/json', ...(script.retryAfterSeconds ? { 'retry-after': String(script.retryAfterSeconds) } : {}) });
     res.end(JSON.stringify({ error: { message: script.message ?? `scripted ${script.status}`, type: 'fake_error', code: null } }));
     return;
   }
@@ -103,6 +109,12 @@ async function answer(script: Script, body: Record<string, any>, res: ServerResp
     }
   });
   const send = (text: string) => !closed && res.write(text);
+  if (script.kind === 'raw') {
+    for (const c of script.chunks) send(typeof c === 'string' ? c : `data: ${JSON.stringify(c)}\n\n`);
+    if (script.done !== false) send('data: [DONE]\n\n');
+    if (!closed) res.end();
+    return;
+  }
   send(chunk(model, { role: 'assistant', content: '' }));
   if (script.kind === 'text') {
     for (const text of script.chunks) {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { findReadyFileByName, readTextSlice, searchReadyFiles } from '../../repositories/file-search.ts';
 import { findFilesInOrg, type StoredFile } from '../../repositories/files.ts';
 import { defineTool, ToolError } from './types.ts';
+import { searchText } from '../../services/text.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -30,8 +31,9 @@ export const searchFilesTool = defineTool({
     query: z.string().trim().min(1).max(500).describe('Words to look for; "quoted phrases" and -excluded words work.'),
     limit: z.number().int().min(1).max(20).optional().describe('How many files to return (default 5).'),
   }),
-  async run({ query, limit }, ctx) {
-    const hits = await withStatementTimeout(ctx.services.db, ctx.services.config.limits.searchTimeoutMs, (trx) => searchReadyFiles(trx, ctx.orgId, query, limit ?? 5));
+  async run(input, ctx) {
+    const query = searchText(input.query);
+    const hits = query ? await withStatementTimeout(ctx.services.db, ctx.services.config.limits.searchTimeoutMs, (trx) => searchReadyFiles(trx, ctx.orgId, query, input.limit ?? 5)) : [];
     return {
       summary: hits.length === 0 ? `No files match "${query}".` : `${hits.length} file${hits.length === 1 ? '' : 's'} match "${query}".`,
       data: {

@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { insertMemories, searchMemories } from '../../repositories/memories.ts';
-import { defineTool } from './types.ts';
+import { defineTool, ToolError } from './types.ts';
+import { normaliseText, searchText } from '../../services/text.ts';
+import { ValidationError } from '../../services/errors.ts';
+
+/** A person's ValidationError becomes a ToolError the model reads (and can fix). */
+function asTool<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    throw error instanceof ValidationError ? new ToolError(error.message) : error;
+  }
+}
 
 /** `remember`: the teammate keeps a long-term note (visible and editable by the organisation). */
 export const rememberTool = defineTool({
@@ -12,16 +23,17 @@ export const rememberTool = defineTool({
     thread_only: z.boolean().optional().describe('Keep the note for this thread only.'),
   }),
   async run(input, ctx) {
+    const content = asTool(() => normaliseText(input.content, 'content', { max: 4000, multiline: true }));
     const [memory] = await insertMemories(ctx.services.db, [
       {
         orgId: ctx.orgId,
         teammateId: ctx.teammate.id,
-        content: input.content,
+        content,
         createdByRun: ctx.runId,
         threadId: input.thread_only ? ctx.thread.id : null,
       },
     ]);
-    return { summary: `Saved to memory: "${input.content}"`, data: { id: memory!.id } };
+    return { summary: `Saved to memory: "${content}"`, data: { id: memory!.id } };
   },
 });
 
@@ -34,7 +46,7 @@ export const recallTool = defineTool({
     limit: z.number().int().min(1).max(50).default(10),
   }),
   async run(input, ctx) {
-    const notes = await searchMemories(ctx.services.db, ctx.orgId, ctx.teammate.id, ctx.thread.id, input.query, input.limit);
+    const notes = await searchMemories(ctx.services.db, ctx.orgId, ctx.teammate.id, ctx.thread.id, searchText(input.query), input.limit);
     if (notes.length === 0) return { summary: input.query ? `No notes about "${input.query}".` : 'No notes yet.', data: { notes: [] } };
     return {
       summary: notes.map((n) => `- ${n.content}`).join('\n'),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { listAuthoredMessages } from '../../repositories/messages.ts';
 import { defineTool } from './types.ts';
+import { searchText } from '../../services/text.ts';
 
 const MAX_CHARS = 1_500;
 
@@ -18,7 +19,7 @@ export const threadHistoryTool = defineTool({
     const messages = await listAuthoredMessages(ctx.services.db, ctx.thread.id, {
       afterSeq: ctx.thread.sessionStartSeq, // a reset session starts fresh for teammates too
       beforeSeq: input.before_seq,
-      contains: input.contains,
+      contains: input.contains === undefined ? undefined : searchText(input.contains) || undefined,
       limit: input.limit,
     });
     const lines = messages.map((m) => {

@@ -1,6 +1,7 @@
 import OpenAI, { APIError, APIUserAbortError, AzureOpenAI } from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
-import { ProviderError, type CompletionRequest, type ModelProvider, type StreamEvent, type ToolCall } from './types.ts';
+import { CompletionStreamReader } from './openai-stream.ts';
+import { ProviderError, type CompletionRequest, type ModelProvider, type StreamEvent } from './types.ts';
 
 export interface OpenAIProviderOptions {
   apiKey: string;
@@ -42,8 +43,6 @@ function toOpenAIMessages(messages: CompletionRequest['messages']): ChatCompleti
   });
 }
 
-const FINISH = new Set(['stop', 'tool_calls', 'length', 'content_filter']);
-
 function readable(error: unknown): ProviderError {
   if (error instanceof APIError) {
     const status = error.status;
@@ -62,14 +61,22 @@ function readable(error: unknown): ProviderError {
   return new ProviderError(`Could not reach the model service: ${(error as Error).message}`);
 }
 
+/** A 400/422 naming `stream_options`: the server does not know the option. */
+function rejectsStreamOptions(error: unknown): boolean {
+  return error instanceof APIError && (error.status === 400 || error.status === 422) && /stream_options/i.test(error.message);
+}
+
 /**
- * OpenAI Chat Completions over the official SDK, streaming. Tool-call fragments are assembled by
- * index; usage comes from the final chunk (`stream_options.include_usage`). Retries and backoff are
- * the SDK's; aborting the signal aborts the HTTP request, so the server stops generating.
+ * OpenAI Chat Completions over the official SDK, streaming. Chunks are read by the tolerant
+ * `CompletionStreamReader` (dialects of compatible servers); usage is asked for with
+ * `stream_options.include_usage`, and asked again without it from a server that rejects the option.
+ * Retries and backoff are the SDK's; aborting the signal aborts the HTTP request, so the server stops generating.
  */
 export class OpenAIProvider implements ModelProvider {
   readonly name: string;
   private readonly client: OpenAI;
+  /** Whether to send `stream_options.include_usage` (turned off when the server rejects it). */
+  private askForUsage = true;
 
   constructor(options: OpenAIProviderOptions) {
     const common = { apiKey: options.apiKey, maxRetries: options.maxRetries ?? 3, timeout: options.timeoutMs ?? 120_000 };
@@ -96,45 +103,30 @@ export class OpenAIProvider implements ModelProvider {
             ? { response_format: { type: 'json_schema' as const, json_schema: { name: request.responseFormat.name, schema: request.responseFormat.schema, strict: true } } }
             : {}),
           stream: true,
-          stream_options: { include_usage: true },
+          ...(this.askForUsage ? { stream_options: { include_usage: true } } : {}),
         },
         { signal },
       );
     } catch (error) {
       if (error instanceof APIUserAbortError) return;
+      if (this.askForUsage && rejectsStreamOptions(error)) {
+        this.askForUsage = false; // an older server: ask again without the option
+        yield* this.stream(request, signal);
+        return;
+      }
       throw readable(error);
     }
-    const calls = new Map<number, ToolCall>();
-    let finishReason: string | null = null;
-    const usage = { promptTokens: 0, completionTokens: 0 };
+    const reader = new CompletionStreamReader();
     try {
-      for await (const chunk of stream) {
-        if (chunk.usage) {
-          usage.promptTokens = chunk.usage.prompt_tokens;
-          usage.completionTokens = chunk.usage.completion_tokens;
-        }
-        const choice = chunk.choices[0];
-        if (!choice) continue;
-        if (choice.delta?.content) yield { type: 'text', delta: choice.delta.content };
-        for (const fragment of choice.delta?.tool_calls ?? []) {
-          const call = calls.get(fragment.index) ?? { id: '', name: '', arguments: '' };
-          if (fragment.id) call.id = fragment.id;
-          if (fragment.function?.name) call.name += fragment.function.name;
-          if (fragment.function?.arguments) call.arguments += fragment.function.arguments;
-          calls.set(fragment.index, call);
-        }
-        if (choice.finish_reason) finishReason = choice.finish_reason;
+      for await (const chunk of stream as AsyncIterable<unknown>) {
+        const text = reader.read(chunk);
+        if (text) yield { type: 'text', delta: text };
       }
     } catch (error) {
       if (error instanceof APIUserAbortError || signal.aborted) return;
       throw readable(error);
     }
     if (signal.aborted) return;
-    yield {
-      type: 'done',
-      toolCalls: [...calls.entries()].sort(([a], [b]) => a - b).map(([, c]) => c),
-      finishReason: (finishReason && FINISH.has(finishReason) ? finishReason : 'other') as 'stop',
-      usage,
-    };
+    yield reader.done();
   }
 }
