@@ -8,6 +8,7 @@ import * as m20261124110000 from './20261124110000_pinboard.ts';
 import * as m20261124120000 from './20261124120000_files.ts';
 import * as m20261124130000 from './20261124130000_goals.ts';
 import * as m20261124140000 from './20261124140000_thread_sessions.ts';
+import * as m20261201100000 from './20261201100000_tool_approvals_mcp.ts';
 
 /**
  * Every migration, by name, in order. Imported statically (not discovered with a dynamic import)
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '20261124120000_files': m20261124120000,
   '20261124130000_goals': m20261124130000,
   '20261124140000_thread_sessions': m20261124140000,
+  '20261201100000_tool_approvals_mcp': m20261201100000,
 };

@@ -13,6 +13,8 @@ import { runPlan } from './goals/planner.ts';
 import { ProviderError, type ModelProvider } from './providers/types.ts';
 import { ReplyStream } from './reply-stream.ts';
 import { partialOutcome, runTurn, TurnAborted } from './turn.ts';
+import { AwaitingApproval } from './approvals/resume-state.ts';
+import { parkRun } from '../services/tool-approvals.ts';
 
 /** The graphile-worker job executing a run, when there is one (delegated runs run inside their parent's). */
 export interface JobInfo {
@@ -175,6 +177,11 @@ export class AgentRuntime {
                 brief: run.goalId ? await goalBrief(this.services.db, run) : undefined,
               });
       } catch (error) {
+        // [tool approval] the turn waits for a person: the run is parked and this job ends (no slot held).
+        if (error instanceof AwaitingApproval && !controller.signal.aborted) {
+          await stream?.close();
+          return await parkRun(this.services, started, error);
+        }
         const partial = partialOutcome(error);
         // An abort first: a provider stopped mid-stream says so with a ProviderError of its own.
         if (error instanceof TurnAborted || controller.signal.aborted) {

@@ -5,6 +5,8 @@ import { advanceGoal } from '../services/goals.ts';
 import { fireDueSchedules } from '../services/schedules.ts';
 import { defineTask, type TaskDefinition } from './define-task.ts';
 import { expireUploadTask, ingestFileTask, purgeFileTask } from './file-jobs.ts';
+import { expireApprovalJob } from './approval-jobs.ts';
+import { expireApproval } from '../services/tool-approvals.ts';
 
 /**
  * Every task the worker runs. Each domain adds its tasks here as it gains background work
@@ -31,6 +33,10 @@ export const tasks: readonly TaskDefinition<AppServices>[] = [
     run: async (_payload, services) => {
       await fireDueSchedules(services);
     },
+  }),
+  defineTask<AppServices, typeof expireApprovalJob.payload>({
+    ...expireApprovalJob,
+    run: ({ approvalId }, services) => expireApproval(services, approvalId),
   }),
   ingestFileTask as TaskDefinition<AppServices>,
   expireUploadTask as TaskDefinition<AppServices>,

@@ -3,9 +3,12 @@ import type { Executor } from '../db/database.ts';
 import type { DB, Runs } from '../db/schema.ts';
 import { isMemberOfThread } from './threads.ts';
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type RunStatus = 'queued' | 'running' | 'waiting_for_approval' | 'succeeded' | 'failed' | 'cancelled';
 export type RunKind = 'reply' | 'delegation' | 'plan' | 'task' | 'report';
-export const ACTIVE_RUN_STATUSES: RunStatus[] = ['queued', 'running'];
+/** Not ended yet: a run waiting for a person's approval holds no job but can still be cancelled. */
+export const ACTIVE_RUN_STATUSES: RunStatus[] = ['queued', 'running', 'waiting_for_approval'];
+/** What a worker may claim: a waiting run is queued again (with a job) when a person answers. */
+const CLAIMABLE_RUN_STATUSES: RunStatus[] = ['queued', 'running'];
 
 /** The `error` of a run cancelled because a newer message interrupted it (the INTERRUPT busy policy). */
 export const RUN_INTERRUPTED = 'Interrupted by a newer message';
@@ -193,7 +196,7 @@ export async function claimRun(db: Executor, id: string, workerId: string | null
       error: null,
     })
     .where('id', '=', id)
-    .where('status', 'in', ACTIVE_RUN_STATUSES)
+    .where('status', 'in', CLAIMABLE_RUN_STATUSES)
     .returning(bare)
     .executeTakeFirst();
   return row && toRun(row);
@@ -208,7 +211,7 @@ export async function finishRun(
   id: string,
   attempt: number,
   values: {
-    status: Exclude<RunStatus, 'queued' | 'running'>;
+    status: Exclude<RunStatus, 'queued' | 'running' | 'waiting_for_approval'>;
     error?: string | null;
     output?: string | null;
     model?: string | null;
@@ -302,7 +305,7 @@ export async function activeDescendants(db: Executor, ids: readonly string[]): P
       union all
       select r.id, r.status from runs r join tree t on r.parent_run_id = t.id
     )
-    select id from tree where status in ('queued', 'running')
+    select id from tree where status in ('queued', 'running', 'waiting_for_approval')
   `.execute(db);
   return rows.map((r) => r.id);
 }

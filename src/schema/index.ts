@@ -20,6 +20,8 @@ import './pinboard-events.ts';
 import './goals.ts';
 import './goal-events.ts';
 import './file-events.ts';
+import './tool-approvals.ts';
+import './mcp-servers.ts';
 import '../resolvers/server-info.ts';
 import '../resolvers/auth.ts';
 import '../resolvers/viewer.ts';
@@ -34,6 +36,8 @@ import '../resolvers/events.ts';
 import '../resolvers/files.ts';
 import '../resolvers/pinboard.ts';
 import '../resolvers/goals.ts';
+import '../resolvers/tool-approvals.ts';
+import '../resolvers/mcp-servers.ts';
 
 builder.queryType({ description: 'Everything a client can read.' });
 builder.mutationType({ description: 'Everything a client can change. Expected failures are typed members of each result.' });

@@ -29,6 +29,7 @@ import type { AppServices } from '../server/context.ts';
 import { NotFoundError, PlanLimitError } from './errors.ts';
 import { goalRunEnded, goalRunStarted } from './goal-runs.ts';
 import { messageEvent } from './message-events.ts';
+import { rejectApprovalsOfCancelledRuns } from './approval-events.ts';
 import type { Viewer } from './viewer.ts';
 
 type Trx = Transaction<DB>;
@@ -89,12 +90,14 @@ export async function cancelRunsInTransaction(trx: Trx, emit: Emit, runIds: stri
   for (const run of cancelled) {
     if (THREAD_RUN_KINDS.includes(run.kind)) {
       const reply = await findReplyOfRun(trx, run.id);
-      const stopped = reply?.status === 'streaming' ? await reviseMessage(trx, reply, { status: 'cancelled', expectStatus: ['streaming'] }) : undefined;
+      // (a reply waiting for a tool approval is PENDING)
+      const stopped = reply?.status === 'streaming' || reply?.status === 'pending' ? await reviseMessage(trx, reply, { status: 'cancelled', expectStatus: ['streaming', 'pending'] }) : undefined;
       if (stopped) await emit(messageEvent(stopped, false));
     }
     await emit(runEvent(run));
     await goalRunEnded(trx, emit, run);
   }
+  await rejectApprovalsOfCancelledRuns(trx, emit, cancelled.map((r) => r.id)); // [tool approval]
   return cancelled;
 }
 

@@ -4,6 +4,7 @@ import type { Manifest } from '../agents/catalog/manifest.ts';
 import { CATEGORIES } from '../agents/catalog/manifest.ts';
 import { isAcceptedModel, KNOWN_MODELS } from '../agents/models.ts';
 import { BASE_TOOLS, TOOL_NAMES } from '../agents/tools/tool-names.ts';
+import { isMcpToolName } from '../agents/tools/mcp-tools.ts';
 import { planOf } from '../billing/plans.ts';
 import type { Config } from '../config/config.ts';
 import type { Executor } from '../db/database.ts';
@@ -170,9 +171,9 @@ function personaFields(config: Config) {
       .nullish(),
     tools: z
       .array(z.string())
-      .max(TOOL_NAMES.length)
+      .max(TOOL_NAMES.length + 50)
       .superRefine((tools, ctx) => {
-        const unknown = tools.filter((t) => !(TOOL_NAMES as string[]).includes(t));
+        const unknown = tools.filter((t) => !(TOOL_NAMES as string[]).includes(t) && !isMcpToolName(t)); // MCP tools: <server>.<tool>
         if (unknown.length) ctx.addIssue({ code: 'custom', message: `unknown tools: ${unknown.join(', ')} (known: ${TOOL_NAMES.join(', ')})` });
       })
       .nullish(),
