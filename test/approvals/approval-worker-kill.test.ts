@@ -7,7 +7,7 @@ import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.ts';
 import { spawnTmates, type RunningProcess } from '../helpers/process.ts';
 import { startTestServer, TEST_SECRET, type TestServer } from '../helpers/server.ts';
 import { poll } from '../helpers/subscriptions.ts';
-import { APPROVE, eventOf, jobsOfRun, memoriesWith, pendingApproval, setPolicy, watchApprovals } from './helpers.ts';
+import { APPROVE, eventOf, jobsOfRun, memoriesWith, pendingApproval, setPolicy, until, watchApprovals } from './helpers.ts';
 
 /**
  * Approval across worker deaths (SIGKILL: no cleanup): the worker that parked the run dies while
@@ -63,7 +63,7 @@ describe('approval and worker deaths', () => {
     await first.waitFor(/worker started/);
     const runId = (await send(api, user, thread, 'Remember this exactly once')).runs[0].id;
     const asked = await eventOf(sub, pendingApproval, 30_000);
-    await poll(async () => (await jobsOfRun(api, runId)) === 0, 10_000);
+    await until(async () => (await jobsOfRun(api, runId)) === 0, 10_000);
     first.child.kill('SIGKILL'); // dies while the run waits: nothing to recover, no job held
     await first.exited;
 
@@ -71,7 +71,7 @@ describe('approval and worker deaths', () => {
     expect(approved.__typename).toBe('ToolApprovalDecision');
     const second = startWorker();
     // The tool ran and the answer is streaming: kill this worker too.
-    await poll(async () => (await memoriesWith(api, 'exactly once')) === 1, 30_000);
+    await until(async () => (await memoriesWith(api, "exactly once")) === 1, 30_000);
     await poll(() => fake.requests.length >= 2, 30_000); // the slow answer after the tool has started
     second.child.kill('SIGKILL');
     await second.exited;

@@ -79,3 +79,12 @@ export async function jobsOfRun(server: TestServer, runGlobalId: string, runId?:
   const { rows } = await sql<{ n: string }>`select count(*) as n from graphile_worker.jobs where key = ${`run:${id}`}`.execute(server.app.services.db);
   return Number(rows[0]!.n);
 }
+
+/** Waits until an asynchronous condition holds (checked every 25 ms), or fails after `ms`. */
+export async function until(check: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { signUpUser } from '../helpers/accounts.ts';
 import { directThreadOf, gqlOk, send, useServerWithFakeModel, waitForRun } from '../helpers/agents.ts';
 import { collect, poll } from '../helpers/subscriptions.ts';
-import { APPROVALS, APPROVE, eventOf, jobsOfRun, memoriesWith, pendingApproval, REJECT, setPolicy, VIEWER_APPROVALS, watchApprovals } from './helpers.ts';
+import { APPROVALS, APPROVE, eventOf, jobsOfRun, memoriesWith, pendingApproval, REJECT, setPolicy, until, VIEWER_APPROVALS, watchApprovals } from './helpers.ts';
 
 /**
  * People in the loop: a tool with policy ASK parks the run (WAITING_FOR_APPROVAL, no job held)
@@ -34,7 +34,7 @@ describe('tool approval', () => {
     expect(viewerSub.events.find((e) => e.viewerEvents.__typename === 'ApprovalEvent')!.viewerEvents).toMatchObject({ approval: { status: 'PENDING', tool: 'remember' }, thread: { id: thread } });
 
     // The worker's slot is free: the run's job is done, nothing is locked while it waits.
-    await poll(async () => (await jobsOfRun(server, runId)) === 0);
+    await until(async () => (await jobsOfRun(server, runId)) === 0);
     expect((await waitForRun(server, user, runId, ['WAITING_FOR_APPROVAL'])).status).toBe('WAITING_FOR_APPROVAL');
     const pending = (await gqlOk(server, user, APPROVALS, { status: 'PENDING' })).toolApprovals;
     expect(pending).toHaveLength(1);
