@@ -22,6 +22,7 @@ import './goal-events.ts';
 import './file-events.ts';
 import './tool-approvals.ts';
 import './mcp-servers.ts';
+import './generated-files.ts';
 import '../resolvers/server-info.ts';
 import '../resolvers/auth.ts';
 import '../resolvers/viewer.ts';
