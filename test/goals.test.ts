@@ -374,6 +374,8 @@ describe('people in the thread while a goal runs (INTERRUPT)', () => {
       if (Date.now() > until) throw new Error('task did not start');
       await new Promise((r) => setTimeout(r, 50));
     }
+    // The task's (endless) model request has arrived: the requests after `before` are the restart's.
+    await poll(() => fake.requests.some((r) => JSON.stringify(r.messages.at(-1)).includes('Careful research')), 10_000);
     fake.enqueue(
       { kind: 'text', when: 'focus on Europe', chunks: ['Will do.'] },
       { kind: 'text', when: 'Careful research', chunks: ['European competitors charge €19.'] },

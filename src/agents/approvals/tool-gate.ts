@@ -32,8 +32,8 @@ export async function openToolGate(services: AppServices, input: { run: Run; tea
   const { run, teammate } = input;
   const [policies, mcp, latest] = await Promise.all([
     effectivePolicies(services.db, run.orgId, teammate.id),
-    input.tools.length > 0 || teammate.tools.some((t) => t.includes('.')) ? mcpToolsFor(services, run.orgId, teammate.tools) : Promise.resolve([]),
-    latestApprovalOfRun(services.db, run.id),
+    mcpToolsFor(services, run.orgId, teammate.tools), // no query unless the teammate names MCP tools
+    run.attempt > 1 ? latestApprovalOfRun(services.db, run.id) : Promise.resolve(undefined), // a first attempt resumes nothing
   ]);
   const policyOf = (tool: AgentTool) => policies.get(policyName(tool)) ?? defaultPolicy(policyName(tool));
   const tools = (run.kind === 'report' || run.kind === 'plan' ? input.tools : [...input.tools, ...mcp]).filter((t) => policyOf(t) !== 'off');
