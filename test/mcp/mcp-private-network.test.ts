@@ -1,6 +1,9 @@
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { signUpUser } from '../helpers/accounts.ts';
-import { gqlOk, useServerWithFakeModel } from '../helpers/agents.ts';
+import { gqlOk, send, useServerWithFakeModel, waitForRun } from '../helpers/agents.ts';
+import { setPolicy } from '../approvals/helpers.ts';
 import { startTestMcpServer } from '../helpers/mcp-server.ts';
 import { isPrivateAddress, publicUrlProblem } from '../../src/services/network-guard.ts';
 
@@ -42,6 +45,25 @@ describe('private-network URLs', () => {
     const notHttp = (await gqlOk(server, user, ADD, { input: { name: 'file', url: 'file:///etc/passwd' } })).addMcpServer;
     expect(notHttp.__typename).toBe('ValidationError');
     await real.close();
+  }, 60_000);
+
+  it('checks again at every call: a stored server whose host now resolves privately is refused, never contacted', async () => {
+    const { server, fake } = ctx;
+    const user = await signUpUser(server, 'Rebinder');
+    const local = await startTestMcpServer();
+    // As if its public host had been re-pointed at a loopback address after it was added.
+    await sql`insert into mcp_servers (org_id, name, url, tools, status) values (${decodeGlobalID(user.orgId).id}, 'rebound', ${local.url}, ${JSON.stringify([{ name: 'echo', description: 'Echo', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } }])}::jsonb, 'connected')`.execute(server.app.services.db);
+    await setPolicy(server, user, { tool: 'rebound.echo', policy: 'AUTO' });
+    const created = (await gqlOk(server, user, `mutation($input: CreateTeammateInput!) { createTeammate(input: $input) { ... on Teammate { id } } }`, {
+      input: { name: 'Rebound Bot', role: 'Operator', personality: 'Plain and careful, checks every tool result before it answers anyone.', instructions: 'Use your tools.', tools: ['rebound.echo'] },
+    })).createTeammate;
+    const thread = (await gqlOk(server, user, 'mutation($t: [ID!]!) { createThread(input: { kind: DIRECT, teammateIds: $t }) { ... on CreateThreadPayload { thread { id } } } }', { t: [created.id] })).createThread.thread.id;
+    fake.enqueue({ kind: 'tools', calls: [{ name: 'mcp_rebound_echo', arguments: JSON.stringify({ text: 'hi' }) }] }, { kind: 'text', chunks: ['That server is refused.'] });
+    const run = await waitForRun(server, user, (await send(server, user, thread, 'echo hi')).runs[0].id);
+    expect(run).toMatchObject({ status: 'SUCCEEDED', reply: { body: 'That server is refused.' } });
+    expect(JSON.parse(fake.requests.at(-1)!.messages.at(-1).content).error).toMatch(/URL is refused: .*private or loopback/);
+    expect(local.authorizations).toEqual([]);
+    await local.close();
   }, 60_000);
 
   it('classifies addresses: private, loopback, link-local, mapped and public', async () => {
