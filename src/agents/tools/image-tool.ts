@@ -21,6 +21,8 @@ export const generateImageTool = defineTool({
   }),
   async run(input, ctx) {
     const { services } = ctx;
+    const reply = await findReplyOfRun(services.db, ctx.runId);
+    if (!reply) throw new ToolError('There is no reply to attach images to (this is a question from a teammate); describe them instead.');
     const images: GeneratedImage[] =
       services.agents.provider.name === 'offline'
         ? Array.from({ length: input.count }, (_, i) => drawOfflineImage(input.prompt, input.aspect, i))
@@ -39,8 +41,6 @@ export const generateImageTool = defineTool({
       });
       files.push(file);
     }
-    const reply = await findReplyOfRun(services.db, ctx.runId);
-    if (!reply) throw new ToolError('There is no reply to attach the images to (a question from a teammate); describe them instead.');
     await insertMessageFiles(services.db, ctx.orgId, reply.id, files.map((f) => f.id));
     return {
       summary: `Made ${files.length} image${files.length > 1 ? 's' : ''} (${input.aspect}), attached to your reply: ${files.map((f) => f.name).join(', ')}.`,
