@@ -1,5 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { McpToolInfo } from '../../repositories/mcp-servers.ts';
 import { publicUrlProblem } from '../../services/network-guard.ts';
 import { version as VERSION } from '../../version.ts';
@@ -30,6 +29,11 @@ export async function withMcpClient<T>(connection: McpConnection, use: (client: 
   }
   const timeout = connection.timeoutMs;
   const signal = connection.signal ? AbortSignal.any([connection.signal, AbortSignal.timeout(timeout)]) : AbortSignal.timeout(timeout);
+  // Loaded on first use: the SDK takes ~0.5 s to import, which processes that never call MCP should not pay at start.
+  const [{ Client }, { StreamableHTTPClientTransport }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+  ]);
   const client = new Client({ name: 'tmates', version: VERSION });
   const transport = new StreamableHTTPClientTransport(url, {
     requestInit: { headers: connection.headers, redirect: 'error' },
