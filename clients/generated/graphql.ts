@@ -247,7 +247,7 @@ export type MessageStatus =
   | 'COMPLETE'
   /** The reply could not be finished; see `error`. */
   | 'FAILED'
-  /** Reserved for a reply that has not started. */
+  /** A reply that has not started, or that waits for a person to approve a tool call (see `toolApprovals`). */
   | 'PENDING'
   /** Being written; `body` holds the text so far. */
   | 'STREAMING';
@@ -349,7 +349,9 @@ export type RunStatus =
   /** Working on it. */
   | 'RUNNING'
   /** Done. */
-  | 'SUCCEEDED';
+  | 'SUCCEEDED'
+  /** Parked until a person approves or rejects a tool call (see `ToolApproval`); holds no worker. */
+  | 'WAITING_FOR_APPROVAL';
 
 /** A message to post. Retrying with the same `clientMessageId` returns the first result. */
 export type SendMessageInput = {
@@ -607,6 +609,7 @@ export type CliThreadEventsSubscriptionVariables = Exact<{
 
 
 export type CliThreadEventsSubscription = { threadEvents:
+    | { __typename: 'ApprovalEvent' }
     | { __typename: 'MessageDeltaEvent', messageId: string, delta: string, offset: number }
     | { __typename: 'MessageEvent', created: boolean, message: { id: string, body: string, status: MessageStatus, error: string | null, finishReason: FinishReason | null, authorKind: AuthorKind, authorUser: { id: string, displayName: string } | null, authorTeammate: { name: string } | null } }
     | { __typename: 'ReadEvent' }
@@ -1232,6 +1235,7 @@ export type WebThreadEventsSubscriptionVariables = Exact<{
 
 
 export type WebThreadEventsSubscription = { threadEvents:
+    | { __typename: 'ApprovalEvent', cursor: string }
     | { __typename: 'MessageDeltaEvent', messageId: string, delta: string, offset: number, cursor: string }
     | { __typename: 'MessageEvent', cursor: string, message: { id: string, seq: number, body: string, status: MessageStatus, error: string | null, authorKind: AuthorKind, clientMessageId: string | null, createdAt: string, authorUser: { id: string, displayName: string } | null, authorTeammate: { id: string, name: string, appearance: { emoji: string, color: string } } | null, run: { id: string, status: RunStatus } | null, files: Array<{ id: string, name: string, size: number, contentType: string, downloadUrl: string | null }> } }
     | { __typename: 'ReadEvent', cursor: string }
@@ -1243,6 +1247,7 @@ export type WebViewerEventsSubscriptionVariables = Exact<{ [key: string]: never;
 
 
 export type WebViewerEventsSubscription = { viewerEvents:
+    | { __typename: 'ApprovalEvent', thread: { id: string, kind: ThreadKind, title: string | null, preview: string | null, unreadCount: number, lastActivityAt: string, lastSeq: number, leadTeammate: { id: string, name: string, appearance: { emoji: string } } | null } }
     | { __typename: 'FileEvent', fileId: string, change: FileChange, file: { id: string, name: string, contentType: string, size: number, status: FileStatus, error: string | null, downloadUrl: string | null, createdAt: string, viewerCanDelete: boolean } | null, thread: { id: string, kind: ThreadKind, title: string | null, preview: string | null, unreadCount: number, lastActivityAt: string, lastSeq: number, leadTeammate: { id: string, name: string, appearance: { emoji: string } } | null } | null }
     | { __typename: 'GoalEvent', thread: { id: string, kind: ThreadKind, title: string | null, preview: string | null, unreadCount: number, lastActivityAt: string, lastSeq: number, leadTeammate: { id: string, name: string, appearance: { emoji: string } } | null } }
     | { __typename: 'MessageDeltaEvent', thread: { id: string, kind: ThreadKind, title: string | null, preview: string | null, unreadCount: number, lastActivityAt: string, lastSeq: number, leadTeammate: { id: string, name: string, appearance: { emoji: string } } | null } }

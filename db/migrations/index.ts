@@ -10,6 +10,7 @@ import * as m20261124130000 from './20261124130000_goals.ts';
 import * as m20261124140000 from './20261124140000_thread_sessions.ts';
 import * as m20261201100000 from './20261201100000_edges.ts';
 import * as m20261201101000 from './20261201101000_rate_limits.ts';
+import * as m20261201102000 from './20261201102000_tool_approvals_mcp.ts';
 import * as m20261201160000 from './20261201160000_billing.ts';
 
 /**
@@ -28,5 +29,6 @@ export const migrations: Record<string, Migration> = {
   '20261124140000_thread_sessions': m20261124140000,
   '20261201100000_edges': m20261201100000,
   '20261201101000_rate_limits': m20261201101000,
+  '20261201102000_tool_approvals_mcp': m20261201102000,
   '20261201160000_billing': m20261201160000,
 };

@@ -110,11 +110,15 @@ function attachmentText(a: Attachment): string {
 }
 
 /** One transcript line as the teammate sees it: its own words as the assistant, everyone else's labelled, with attachments. */
-function toChatMessage(m: AuthoredMessage, self: Teammate, attachments: Attachment[], withImages: boolean): ChatMessage {
+function toChatMessage(m: AuthoredMessage, self: Teammate, attachments: Attachment[], withImages: boolean): ChatMessage | ChatMessage[] {
   const files = attachments.map(attachmentText).join('\n\n');
-  if (m.authorTeammateId === self.id) return { role: 'assistant', content: [clip(m.body) || '(no answer)', files].filter(Boolean).join('\n\n') };
-  const label = m.authorKind === 'system' ? 'Tmates' : m.authorName;
   const images = withImages ? attachments.flatMap((a) => (a.image ? [{ url: a.image.dataUrl }] : [])) : [];
+  if (m.authorTeammateId === self.id) {
+    const own: ChatMessage = { role: 'assistant', content: [clip(m.body) || '(no answer)', files].filter(Boolean).join('\n\n') };
+    // Assistant messages cannot carry images: a vision model sees the ones it made (generate_image) right after.
+    return images.length ? [own, { role: 'user', content: '[Tmates]: the images attached to your message above', images }] : own;
+  }
+  const label = m.authorKind === 'system' ? 'Tmates' : m.authorName;
   return { role: 'user', content: [`[${label}]: ${clip(m.body)}`, files].filter(Boolean).join('\n\n'), ...(images.length ? { images } : {}) };
 }
 
@@ -190,7 +194,7 @@ export async function buildPrompt(
     },
     ...lines
       .filter((m) => m.body.trim() !== '' || attachments.get(m.id)?.length)
-      .map((m) => toChatMessage(m, teammate, attachments.get(m.id) ?? [], vision && withImages.has(m.id))),
+      .flatMap((m) => toChatMessage(m, teammate, attachments.get(m.id) ?? [], vision && withImages.has(m.id))),
   ];
   if (run.kind === 'delegation') messages.push({ role: 'user', content: `[${input.delegatedBy ?? 'A teammate'} asks you]: ${run.input ?? ''}` });
   if (input.brief) messages.push({ role: 'user', content: input.brief.request });

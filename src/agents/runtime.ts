@@ -16,6 +16,8 @@ import { ProviderError, type ModelProvider } from '../models/providers/types.ts'
 import { observeRunEnded } from '../observability/metrics.ts';
 import { ReplyStream } from './reply-stream.ts';
 import { partialOutcome, runTurn, TurnAborted } from './turn.ts';
+import { AwaitingApproval } from './approvals/resume-state.ts';
+import { parkRun } from './approvals/tool-approvals.ts';
 
 
 interface ActiveRun {
@@ -179,6 +181,11 @@ export class AgentRuntime implements AgentPort {
                 brief: run.goalId ? await goalBrief(this.services.db, run) : undefined,
               });
       } catch (error) {
+        // [tool approval] the turn waits for a person: the run is parked and this job ends (no slot held).
+        if (error instanceof AwaitingApproval && !controller.signal.aborted) {
+          await stream?.close();
+          return await parkRun(this.services, started, error);
+        }
         const partial = partialOutcome(error);
         // An abort first: a provider stopped mid-stream says so with a ProviderError of its own.
         if (error instanceof TurnAborted || controller.signal.aborted) {

@@ -18,6 +18,7 @@ import type { Brief } from '../models/briefs.ts';
 import { estimateCallTokens } from './token-estimate.ts';
 import { observeToolCall } from '../observability/metrics.ts';
 import { cleanModelText } from '../services/text.ts';
+import { openToolGate } from './approvals/tool-gate.ts';
 
 /** What a turn works with, loaded by the runtime once the run has started. */
 export interface TurnInput {
@@ -90,12 +91,35 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
   };
   try {
     prompt = await buildPrompt(services, provider, { run, teammate, thread, org, model, signal, delegatedBy: input.delegatedBy, brief: input.brief });
-    const tools = toolsFor(teammate, run);
+    // [tool approval] policies applied (OFF tools hidden, MCP tools added); a resumed turn continues where it waited.
+    const gate = await openToolGate(services, { run, teammate, tools: toolsFor(teammate, run) });
+    const tools = gate.tools;
     const definitions = tools.map(toolDefinition);
     const messages: ChatMessage[] = prompt.messages;
+    const turnStart = messages.length;
     const maxSteps = services.config.agents.maxSteps;
     let position = 0;
-    for (let step = 0; step < maxSteps; step += 1) {
+    const runCalls = async (calls: ToolCall[], step: number) => {
+      for (const [index, call] of calls.entries()) {
+        position += 1;
+        const ctx: ToolContext = { services, orgId: run.orgId, runId: run.id, attempt: run.attempt, thread, teammate, signal };
+        const snapshot = () => ({ messages: messages.slice(turnStart), text, calls: calls.slice(index), step, position: position - 1, spend: { ...spend } });
+        const execute = (c: ToolCall) => observeToolCall(c.name, () => callTool(services, tools, c, { run, position }, ctx));
+        const result = (await gate.before(call, snapshot, execute, { position })) ?? (await execute(call));
+        messages.push({ role: 'tool', toolCallId: call.id, content: result });
+        if (signal.aborted) throw new TurnAborted('aborted');
+      }
+    };
+    const resumed = gate.resume;
+    if (resumed) {
+      messages.push(...resumed.messages);
+      write(resumed.text);
+      spend.promptTokens += resumed.spend.promptTokens;
+      spend.completionTokens += resumed.spend.completionTokens;
+      position = resumed.position;
+      await runCalls(resumed.calls, resumed.step);
+    }
+    for (let step = resumed ? resumed.step + 1 : 0; step < maxSteps; step += 1) {
       const lastStep = step === maxSteps - 1;
       if (text && !/\n\n$/.test(text)) write('\n\n'); // what a teammate says between tool rounds stays readable
       const stepStart = text.length;
@@ -118,12 +142,7 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
       finish = endOfStep(done, { lastStep, step });
       if (done.toolCalls.length === 0 || lastStep || finish === 'length' || finish === 'content_filter') break;
       messages.push({ role: 'assistant', content: text.slice(stepStart) || null, toolCalls: done.toolCalls });
-      for (const call of done.toolCalls) {
-        position += 1;
-        const result = await observeToolCall(call.name, () => callTool(services, tools, call, { run, position }, { services, orgId: run.orgId, runId: run.id, attempt: run.attempt, thread, teammate, signal }));
-        messages.push({ role: 'tool', toolCallId: call.id, content: result });
-        if (signal.aborted) throw new TurnAborted('aborted');
-      }
+      await runCalls(done.toolCalls, step);
     }
     const answer = text.trim();
     if (!answer && finish === 'content_filter') return { ...outcome('failed', '', CONTENT_FILTERED), finishReason: finish };

@@ -13,6 +13,7 @@ export const TOOLS = {
   ask_teammate: 'Ask another teammate a question and get their answer back.',
   report_progress: 'While working on a goal task: report progress to the thread.',
   complete_task: 'While working on a goal task: hand in the result.',
+  generate_image: 'Generate images from a prompt; they are saved as files and attached to the reply.',
 } as const;
 
 export type ToolName = keyof typeof TOOLS;

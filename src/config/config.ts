@@ -152,6 +152,11 @@ const envSchema = z
     AGENT_MAX_STEPS: integer(8, 1, 50),
     RUN_STALE_AFTER_MS: integer(60_000, 500, 3_600_000),
     OFFLINE_CHUNK_DELAY_MS: integer(15, 0, 1_000),
+    TOOL_APPROVAL_TTL_SECONDS: integer(86_400, 1, 30 * 86_400),
+    MCP_ALLOW_PRIVATE_NETWORKS: booleanFlag(false),
+    MCP_TIMEOUT_MS: integer(30_000, 100, 600_000),
+    MCP_MAX_RESULT_CHARS: integer(12_000, 100, 1_000_000),
+    IMAGE_MODEL: optionalString.default('gpt-image-1'),
     SUPABASE_URL: url(['http:', 'https:']),
     SUPABASE_ANON_KEY: optionalString,
     SUPABASE_SERVICE_ROLE_KEY: optionalString,
@@ -286,6 +291,12 @@ export interface Config {
     supabaseBucket: string;
   };
   stripe: StripeConfig;
+  /** Tool approval (people in the loop): an unanswered approval expires as a rejection after this. */
+  approvals: { ttlSeconds: number };
+  /** MCP servers: private/loopback URLs allowed, per-call timeout, largest result passed to the model. */
+  mcp: { allowPrivateNetworks: boolean; timeoutMs: number; maxResultChars: number };
+  /** `generate_image` with OpenAI: the images API model. */
+  images: { model: string };
   redisUrl: string | undefined;
   corsOrigins: string[];
   logLevel: Env['LOG_LEVEL'];
@@ -442,6 +453,9 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       ),
       graceDays: e.BILLING_GRACE_DAYS,
     },
+    approvals: { ttlSeconds: e.TOOL_APPROVAL_TTL_SECONDS },
+    mcp: { allowPrivateNetworks: e.MCP_ALLOW_PRIVATE_NETWORKS, timeoutMs: e.MCP_TIMEOUT_MS, maxResultChars: e.MCP_MAX_RESULT_CHARS },
+    images: { model: e.IMAGE_MODEL },
     redisUrl: e.REDIS_URL,
     corsOrigins: (e.CORS_ORIGINS ?? '')
       .split(',')

@@ -12,6 +12,7 @@ export interface JobPayloads {
   files__ingest: { fileId: string };
   files__expire_upload: { fileId: string };
   files__purge: { fileId: string };
+  tool_approvals__expire: { approvalId: string };
 }
 
 export type JobName = keyof JobPayloads;

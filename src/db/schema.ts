@@ -158,6 +158,24 @@ export interface GoalTasks {
   updated_at: Generated<Timestamp>;
 }
 
+export interface McpServers {
+  created_at: Generated<Timestamp>;
+  created_by: string | null;
+  error: string | null;
+  header_names: Generated<string[]>;
+  /**
+   * JSON of the request headers, AES-256-GCM with a key derived from TMATES_SECRET; never returned
+   */
+  headers_encrypted: string | null;
+  id: Generated<string>;
+  name: string;
+  org_id: string;
+  status: Generated<string>;
+  tools: Generated<Json>;
+  updated_at: Generated<Timestamp>;
+  url: string;
+}
+
 export interface Memories {
   content: string;
   created_at: Generated<Timestamp>;
@@ -355,6 +373,9 @@ export interface Runs {
   parent_run_id: string | null;
   prompt_tokens: Generated<number>;
   started_at: Timestamp | null;
+  /**
+   * waiting_for_approval: parked (no job, no worker) until a person answers its tool_approvals row
+   */
   status: Generated<string>;
   teammate_id: string;
   thread_id: string;
@@ -513,6 +534,44 @@ export interface ThreadSummaries {
   updated_at: Generated<Timestamp>;
 }
 
+export interface ToolApprovals {
+  arguments: Generated<Json>;
+  created_at: Generated<Timestamp>;
+  decided_at: Timestamp | null;
+  decided_by: string | null;
+  /**
+   * Set (once, conditionally) just before the approved tool runs: a retried attempt never runs it twice
+   */
+  execution_started_at: Timestamp | null;
+  expires_at: Timestamp;
+  id: Generated<string>;
+  org_id: string;
+  reason: string | null;
+  result: Json | null;
+  /**
+   * The turn so far: model messages after the prompt, text written, the tool calls still to run, step, position and spend
+   */
+  resume_state: Json;
+  run_id: string;
+  status: Generated<string>;
+  teammate_id: string;
+  thread_id: string;
+  tool: string;
+  tool_call_id: string | null;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface ToolPolicies {
+  created_at: Generated<Timestamp>;
+  id: Generated<string>;
+  org_id: string;
+  policy: string;
+  teammate_id: string | null;
+  tool: string;
+  updated_at: Generated<Timestamp>;
+  updated_by: string | null;
+}
+
 export interface UsageEvents {
   completion_tokens: Generated<number>;
   created_at: Generated<Timestamp>;
@@ -557,6 +616,7 @@ export interface DB {
   goal_task_dependencies: GoalTaskDependencies;
   goal_tasks: GoalTasks;
   goals: Goals;
+  mcp_servers: McpServers;
   memories: Memories;
   message_files: MessageFiles;
   messages: Messages;
@@ -576,6 +636,8 @@ export interface DB {
   thread_members: ThreadMembers;
   thread_summaries: ThreadSummaries;
   threads: Threads;
+  tool_approvals: ToolApprovals;
+  tool_policies: ToolPolicies;
   usage_events: UsageEvents;
   user_settings: UserSettings;
   users: Users;

@@ -6,6 +6,7 @@ import { ingestFileTask } from './tasks/files__ingest.ts';
 import { purgeFileTask } from './tasks/files__purge.ts';
 import { advanceGoalTask } from './tasks/goals__advance.ts';
 import { tickSchedulesTask } from './tasks/schedules__tick.ts';
+import { expireApprovalTask } from './tasks/tool_approvals__expire.ts';
 
 /**
  * Every task the worker runs, one file each in `tasks/` (`<domain>__<verb>.ts`: payload schema,
@@ -15,6 +16,7 @@ export const tasks: readonly TaskDefinition<AppServices>[] = [
   runTurnTask as TaskDefinition<AppServices>,
   advanceGoalTask as TaskDefinition<AppServices>,
   tickSchedulesTask as TaskDefinition<AppServices>,
+  expireApprovalTask as TaskDefinition<AppServices>,
   ingestFileTask as TaskDefinition<AppServices>,
   expireUploadTask as TaskDefinition<AppServices>,
   purgeFileTask as TaskDefinition<AppServices>,

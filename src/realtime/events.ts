@@ -39,7 +39,9 @@ export type BusEvent =
   /** A pinboard post changed: for every member of the organisation (no thread topic); ephemeral. */
   | { kind: 'pinboard'; orgId: string; postId: string; change: PinboardChange; commentId?: string }
   /** A file of the organisation was stored, moved through ingestion or was deleted: for every member; ephemeral. */
-  | { kind: 'file'; orgId: string; fileId: string; change: FileChange };
+  | { kind: 'file'; orgId: string; fileId: string; change: FileChange }
+  /** A tool call started waiting for a person's approval, or was approved, rejected or expired; ephemeral. */
+  | { kind: 'approval'; orgId: string; threadId: string; approvalId: string; status: string };
 
 export type PinboardChange = 'created' | 'updated' | 'deleted' | 'commented';
 

@@ -332,7 +332,7 @@ export async function tokensSpentOnGoals(db: Executor, goalIds: readonly string[
 
 /** Plan, task and report runs of a goal that are still queued or running. */
 export async function activeRunIdsOfGoal(db: Executor, goalId: string): Promise<string[]> {
-  const rows = await db.selectFrom('runs').select('id').where('goal_id', '=', goalId).where('status', 'in', ['queued', 'running']).execute();
+  const rows = await db.selectFrom('runs').select('id').where('goal_id', '=', goalId).where('status', 'in', ['queued', 'running', 'waiting_for_approval']).execute();
   return rows.map((r) => r.id);
 }
 

@@ -77,6 +77,9 @@ export const turnQueue = (threadId: string, teammateId: string) => `turns:${thre
 
 /** The job of a run, so a sweeper can find it and a queued run's job can be found again. */
 export const RUN_JOB_KEY_PREFIX = 'run:';
+/** The job key of a tool approval's expiry (`tool_approvals__expire`, at its `expiresAt`). */
+export const expireApprovalJobKey = (approvalId: string) => `approval-expiry:${approvalId}`;
+
 export const runJobKey = (runId: string) => `${RUN_JOB_KEY_PREFIX}${runId}`;
 
 /** One queued advance per goal is enough: a new request replaces a waiting one. */

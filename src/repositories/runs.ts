@@ -3,9 +3,12 @@ import type { Executor } from '../db/database.ts';
 import type { DB, Runs } from '../db/schema.ts';
 import { isMemberOfThread } from './threads.ts';
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type RunStatus = 'queued' | 'running' | 'waiting_for_approval' | 'succeeded' | 'failed' | 'cancelled';
 export type RunKind = 'reply' | 'delegation' | 'plan' | 'task' | 'report';
-export const ACTIVE_RUN_STATUSES: RunStatus[] = ['queued', 'running'];
+/** Not ended yet: a run waiting for a person's approval holds no job but can still be cancelled. */
+export const ACTIVE_RUN_STATUSES: RunStatus[] = ['queued', 'running', 'waiting_for_approval'];
+/** What a worker may claim: a waiting run is queued again (with a job) when a person answers. */
+const CLAIMABLE_RUN_STATUSES: RunStatus[] = ['queued', 'running'];
 
 /** The `error` of a run cancelled because a newer message interrupted it (the INTERRUPT busy policy). */
 export const RUN_INTERRUPTED = 'Interrupted by a newer message';
@@ -196,7 +199,7 @@ export async function claimRun(db: Executor, id: string, workerId: string | null
       error: null,
     })
     .where('id', '=', id)
-    .where('status', 'in', ACTIVE_RUN_STATUSES)
+    .where('status', 'in', CLAIMABLE_RUN_STATUSES)
     .returning(bare)
     .executeTakeFirst();
   return row && toRun(row);
@@ -211,7 +214,7 @@ export async function finishRun(
   id: string,
   attempt: number,
   values: {
-    status: Exclude<RunStatus, 'queued' | 'running'>;
+    status: Exclude<RunStatus, 'queued' | 'running' | 'waiting_for_approval'>;
     error?: string | null;
     output?: string | null;
     model?: string | null;
@@ -309,7 +312,7 @@ export async function activeDescendants(db: Executor, ids: readonly string[]): P
       union all
       select r.id, r.status from runs r join tree t on r.parent_run_id = t.id
     )
-    select id from tree where status in ('queued', 'running')
+    select id from tree where status in ('queued', 'running', 'waiting_for_approval')
   `.execute(db);
   return rows.map((r) => r.id);
 }
@@ -325,4 +328,23 @@ export async function hasActiveGoalRun(db: Executor, goalId: string, kind: RunKi
     .limit(1)
     .executeTakeFirst();
   return Boolean(row);
+}
+
+/** running → waiting_for_approval for the attempt that asked (fenced like every end of an attempt); its spend so far kept. */
+export async function markRunWaiting(db: Executor, run: Run, spend: { promptTokens: number; completionTokens: number }): Promise<Run | undefined> {
+  const row = await db
+    .updateTable('runs')
+    .set({ status: 'waiting_for_approval', worker_id: null, prompt_tokens: spend.promptTokens, completion_tokens: spend.completionTokens })
+    .where('id', '=', run.id)
+    .where('attempt', '=', run.attempt)
+    .where('status', '=', 'running')
+    .returning(columns)
+    .executeTakeFirst();
+  return row && toRun(row);
+}
+
+/** waiting_for_approval → queued (an answered or expired approval); undefined when it was not waiting. */
+export async function requeueWaitingRun(db: Executor, runId: string): Promise<Run | undefined> {
+  const row = await db.updateTable('runs').set({ status: 'queued' }).where('id', '=', runId).where('status', '=', 'waiting_for_approval').returning(columns).executeTakeFirst();
+  return row && toRun(row);
 }

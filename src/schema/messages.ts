@@ -21,7 +21,7 @@ export const AuthorKindEnum = builder.enumType('AuthorKind', {
 export const MessageStatusEnum = builder.enumType('MessageStatus', {
   description: 'Where a message stands; teammate replies stream before they complete.',
   values: {
-    PENDING: { value: 'pending', description: 'Reserved for a reply that has not started.' },
+    PENDING: { value: 'pending', description: 'A reply that has not started, or that waits for a person to approve a tool call (see `toolApprovals`).' },
     STREAMING: { value: 'streaming', description: 'Being written; `body` holds the text so far.' },
     COMPLETE: { value: 'complete', description: 'Finished.' },
     FAILED: { value: 'failed', description: 'The reply could not be finished; see `error`.' },

@@ -11,6 +11,7 @@ export const RunStatusEnum = builder.enumType('RunStatus', {
   values: {
     QUEUED: { value: 'queued', description: 'Waiting for a worker (or for the teammate to finish its previous turn).' },
     RUNNING: { value: 'running', description: 'Working on it.' },
+    WAITING_FOR_APPROVAL: { value: 'waiting_for_approval', description: 'Parked until a person approves or rejects a tool call (see `ToolApproval`); holds no worker.' },
     SUCCEEDED: { value: 'succeeded', description: 'Done.' },
     FAILED: { value: 'failed', description: 'Gave up; see `error`.' },
     CANCELLED: { value: 'cancelled', description: 'Stopped on request.' },
@@ -67,7 +68,7 @@ export const RunRef = builder.loadableNode('Run', {
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true, description: 'When work started.' }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true, description: 'When it ended.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was queued.' }),
-    viewerCanCancel: t.boolean({ description: 'It can still be cancelled (queued or running).', resolve: (r) => r.status === 'queued' || r.status === 'running' }),
+    viewerCanCancel: t.boolean({ description: 'It can still be cancelled (queued, running or waiting for approval).', resolve: (r) => r.status === 'queued' || r.status === 'running' || r.status === 'waiting_for_approval' }),
   }),
 });
 

@@ -24,6 +24,9 @@ import '../schema/file-events.ts';
 import '../schema/server-auth.ts';
 import '../schema/finish-reasons.ts';
 import '../schema/revisions.ts';
+import '../schema/tool-approvals.ts';
+import '../schema/mcp-servers.ts';
+import '../schema/generated-files.ts';
 import '../resolvers/server-info.ts';
 import '../resolvers/auth.ts';
 import '../resolvers/viewer.ts';
@@ -39,6 +42,8 @@ import '../resolvers/files.ts';
 import '../resolvers/pinboard.ts';
 import '../resolvers/goals.ts';
 import '../resolvers/billing.ts';
+import '../resolvers/tool-approvals.ts';
+import '../resolvers/mcp-servers.ts';
 
 builder.queryType({ description: 'Everything a client can read.' });
 builder.mutationType({ description: 'Everything a client can change. Expected failures are typed members of each result.' });

@@ -148,12 +148,22 @@ export async function uploadFile(services: AppServices, viewer: Viewer, upload: 
  */
 export async function saveGeneratedFile(
   services: AppServices,
-  input: { orgId: string; teammateId: string; runId: string | null; name: string; bytes: Uint8Array; contentType?: string },
+  input: {
+    orgId: string;
+    teammateId: string;
+    runId: string | null;
+    name: string;
+    bytes: Uint8Array;
+    contentType?: string;
+    /** Bytes the runtime drew itself (the offline model's SVG images): stored as this type, past the allow-list. */
+    trustedContentType?: string;
+  },
 ): Promise<StoredFile> {
   assertSize(services, input.bytes.byteLength, 'bytes');
   const name = sanitizeFileName(input.name);
-  const inspection = await inspectBytes(input.bytes, name, input.contentType);
-  assertAllowedType(services, inspection, 'bytes');
+  const sniffed = await inspectBytes(input.bytes, name, input.contentType);
+  const inspection = input.trustedContentType ? { ...sniffed, contentType: input.trustedContentType } : sniffed;
+  if (!input.trustedContentType) assertAllowedType(services, inspection, 'bytes');
   return storeNewFile(services, {
     orgId: input.orgId,
     uploadedBy: null,

@@ -62,7 +62,8 @@ export async function attachmentsForMessages(
         attachment.text = text;
         if (textLength > text.length || file.metadata.textTruncated) attachment.textTruncated = true;
       }
-      const isImage = file.metadata.isImage ?? file.contentType.startsWith('image/');
+      // (vision models take raster images only: an SVG goes by name)
+      const isImage = (file.metadata.isImage ?? file.contentType.startsWith('image/')) && file.contentType !== 'image/svg+xml';
       if (isImage && file.status !== 'failed' && file.sizeBytes <= ATTACHMENT_IMAGE_MAX_BYTES) {
         try {
           const bytes = await readObject(await services.storage.get(file.storageKey), ATTACHMENT_IMAGE_MAX_BYTES);

@@ -30,6 +30,7 @@ import { billingStateOf } from './plan-in-force.ts';
 import { goalRunEnded, goalRunStarted } from './goal-runs.ts';
 import { messageEvent } from './message-events.ts';
 import type { Viewer } from '../core/viewer.ts';
+import { rejectApprovalsOfCancelledRuns } from './approval-events.ts';
 
 type Trx = Transaction<DB>;
 
@@ -90,12 +91,14 @@ export async function cancelRunsInTransaction(services: Pick<AppServices, 'jobs'
     // (endRun); one nobody holds is ended here. Replies of dead workers: closeOrphanedReplies.
     if (THREAD_RUN_KINDS.includes(run.kind) && !run.workerId) {
       const reply = await findReplyOfRun(trx, run.id);
-      const stopped = reply?.status === 'streaming' ? await reviseMessage(trx, reply, { status: 'cancelled', finishReason: 'cancelled', expectStatus: ['streaming'] }) : undefined;
+      // (a reply waiting for a tool approval is PENDING)
+      const stopped = reply?.status === 'streaming' || reply?.status === 'pending' ? await reviseMessage(trx, reply, { status: 'cancelled', finishReason: 'cancelled', expectStatus: ['streaming', 'pending'] }) : undefined;
       if (stopped) await emit(messageEvent(stopped, false));
     }
     await emit(runEvent(run));
     await goalRunEnded(services, trx, emit, run);
   }
+  await rejectApprovalsOfCancelledRuns(trx, emit, cancelled.map((r) => r.id)); // [tool approval]
   return cancelled;
 }
 

@@ -4,6 +4,7 @@ import { CATEGORIES } from '../catalog/manifest.ts';
 import { isAcceptedModel, KNOWN_MODELS } from '../models/models.ts';
 import { BASE_TOOLS, TOOL_NAMES } from '../catalog/tool-names.ts';
 import { planOf } from './plan-in-force.ts';
+import { isMcpToolName } from '../catalog/mcp-tool-names.ts';
 import type { Config } from '../config/config.ts';
 import type { Executor } from '../db/database.ts';
 import { findCatalogEntry, listStarterEntries } from '../repositories/catalog.ts';
@@ -167,9 +168,9 @@ function personaFields(config: Config) {
       .nullish(),
     tools: z
       .array(z.string())
-      .max(TOOL_NAMES.length)
+      .max(TOOL_NAMES.length + 50)
       .superRefine((tools, ctx) => {
-        const unknown = tools.filter((t) => !(TOOL_NAMES as string[]).includes(t));
+        const unknown = tools.filter((t) => !(TOOL_NAMES as string[]).includes(t) && !isMcpToolName(t)); // MCP tools: <server>.<tool>
         if (unknown.length) ctx.addIssue({ code: 'custom', message: `unknown tools: ${unknown.join(', ')} (known: ${TOOL_NAMES.join(', ')})` });
       })
       .nullish(),

@@ -8,13 +8,15 @@ import { fileEventFor, type FileEventPayload } from './file-events.ts';
 import { pinboardEventFor, type PinboardEventPayload } from './pinboard-events.ts';
 import { goalEventFor, type GoalEventPayload } from './goal-events.ts';
 import type { Viewer } from '../core/viewer.ts';
+import { approvalEventFor, type ApprovalEventPayload } from './approval-events.ts';
 
 /** What a `threadEvents` / `viewerEvents` subscriber receives (before GraphQL shapes it). */
 export type ThreadEventPayload =
   | { type: 'message'; thread: Thread; cursor: string; message: Message; created: boolean; mentionsViewer: boolean }
   | { type: 'delta'; thread: Thread; cursor: string; messageId: string; delta: string; offset: number }
   | { type: 'read'; thread: Thread; cursor: string; userId: string; seq: number }
-  | { type: 'run'; thread: Thread; cursor: string; runId: string; status: string };
+  | { type: 'run'; thread: Thread; cursor: string; runId: string; status: string }
+  | ApprovalEventPayload;
 
 export type ViewerEventPayload =
   | ThreadEventPayload
@@ -166,6 +168,11 @@ export async function subscribeThreadEvents(
       case 'run':
         queue.push({ type: 'run', thread: current, cursor: cursor(), runId: event.runId, status: event.status });
         return;
+      case 'approval': {
+        const payload = await approvalEventFor(services, viewer, event, current, cursor());
+        if (payload) queue.push(payload);
+        return;
+      }
       case 'thread': {
         if (event.change === 'deleted') {
           queue.end(new GraphQLError('This thread was deleted', { extensions: { code: 'NOT_FOUND' } }));
@@ -237,6 +244,12 @@ export function subscribeViewerEvents(services: AppServices, viewer: Viewer): As
     }
     if (event.kind === 'goal') {
       const payload = await goalEventFor(services, viewer, event);
+      if (payload) queue.push(payload);
+      return;
+    }
+    if (event.kind === 'approval') {
+      const thread = await threadIfMember(event.threadId);
+      const payload = thread && (await approvalEventFor(services, viewer, event, thread));
       if (payload) queue.push(payload);
       return;
     }

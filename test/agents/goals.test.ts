@@ -355,6 +355,8 @@ describe('people in the thread while a goal runs (INTERRUPT)', () => {
     const aborted = fake.abortedStreams;
     const { id } = (await gqlAs(server, user, CREATE, { input: { threadId: thread, instruction: 'Research carefully' } })).createGoal;
     await waitFor(async () => (await goalOf(user, id)).tasks[0]?.status === 'RUNNING', 'the task to start', 20_000);
+    // The task's (endless) model request has arrived: the requests after `before` are the restart's.
+    await waitFor(() => fake.requests.some((r) => JSON.stringify(r.messages.at(-1)).includes('Careful research')), 10_000);
     fake.enqueue(
       { kind: 'text', when: 'focus on Europe', chunks: ['Will do.'] },
       { kind: 'text', when: 'Careful research', chunks: ['European competitors charge €19.'] },

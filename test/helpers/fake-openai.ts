@@ -27,6 +27,8 @@ export interface FakeOpenAI {
   calls: Array<{ url: string; headers: Record<string, string | string[] | undefined> }>;
   /** How many streams the client closed before the server finished them. */
   abortedStreams: number;
+  /** Bodies of the image generation requests (`POST /images/generations`), answered with `n` tiny PNGs. */
+  imageRequests: Array<Record<string, any>>;
   enqueue(...scripts: Script[]): void;
   close(): Promise<void>;
 }
@@ -37,8 +39,15 @@ export interface FakeOpenAI {
  */
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const queue: Script[] = [];
-  const state = { requests: [] as Array<Record<string, any>>, calls: [] as FakeOpenAI['calls'], abortedStreams: 0 };
+  const state = { requests: [] as Array<Record<string, any>>, calls: [] as FakeOpenAI['calls'], abortedStreams: 0, imageRequests: [] as Array<Record<string, any>> };
   const server: Server = createServer(async (req, res) => {
+    if (req.method === 'POST' && req.url?.includes('/images/generations')) {
+      const body = JSON.parse(await readBody(req)) as Record<string, any>;
+      state.imageRequests.push(body);
+      const data = Array.from({ length: Number(body.n ?? 1) }, () => ({ b64_json: TINY_PNG }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ created: Math.floor(Date.now() / 1000), data }));
+      return;
+    }
     if (req.method !== 'POST' || !req.url?.includes('/chat/completions')) {
       res.writeHead(404).end();
       return;
@@ -64,6 +73,9 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     get abortedStreams() {
       return state.abortedStreams;
     },
+    get imageRequests() {
+      return state.imageRequests;
+    },
     enqueue: (...scripts) => queue.push(...scripts),
     close: () =>
       new Promise<void>((resolve) => {
@@ -72,6 +84,9 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       }),
   };
 }
+
+/** A 1×1 PNG (what the fake images API draws). */
+export const TINY_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -7,12 +7,13 @@ import { readFileTool, searchFilesTool } from './file-tools.ts';
 import { pinboardPostTool, pinboardSearchTool } from './pinboard-tools.ts';
 import { completeTaskTool, reportProgressTool } from './goal-tools.ts';
 import { BASE_TOOLS, GOAL_TOOLS, type ToolName } from '../../catalog/tool-names.ts';
+import { generateImageTool } from './image-tool.ts';
 import type { AgentTool } from './types.ts';
 
 /** Every tool the runtime implements, by name. */
 export const IMPLEMENTED_TOOLS = new Map<ToolName, AgentTool>(
   (
-    [rememberTool, recallTool, threadHistoryTool, askTeammateTool, searchFilesTool, readFileTool, pinboardPostTool, pinboardSearchTool, reportProgressTool, completeTaskTool] as AgentTool[]
+    [rememberTool, recallTool, threadHistoryTool, askTeammateTool, searchFilesTool, readFileTool, pinboardPostTool, pinboardSearchTool, reportProgressTool, completeTaskTool, generateImageTool] as AgentTool[]
   ).map((t) => [t.name, t]),
 );
 

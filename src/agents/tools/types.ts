@@ -44,7 +44,14 @@ export interface AgentTool<Input = unknown> {
   /** Validates the model's arguments; also turned into the JSON Schema sent to the model. */
   input: z.ZodType<Input>;
   run(input: Input, ctx: ToolContext): Promise<ToolResult>;
+  /** JSON Schema of the arguments when it comes from elsewhere (an MCP server's `inputSchema`); default: from `input`. */
+  parameters?: Record<string, unknown>;
+  /** The name policies and teammates use when it differs from the function name (`<server>.<tool>` for MCP tools). */
+  policyName?: string;
 }
+
+/** The name a tool's policy is set under (`setToolPolicy`) and a teammate's `tools` lists. */
+export const policyName = (tool: Pick<AgentTool, 'name' | 'policyName'>): string => tool.policyName ?? tool.name;
 
 export function defineTool<Schema extends z.ZodType>(tool: {
   name: ToolName;
@@ -61,7 +68,7 @@ const definitions = new WeakMap<AgentTool, ToolDefinition>();
 export function toolDefinition(tool: AgentTool): ToolDefinition {
   let definition = definitions.get(tool);
   if (!definition) {
-    const { $schema: _drop, ...parameters } = z.toJSONSchema(tool.input, { io: 'input' }) as Record<string, unknown>;
+    const { $schema: _drop, ...parameters } = tool.parameters ?? (z.toJSONSchema(tool.input, { io: 'input' }) as Record<string, unknown>);
     definitions.set(tool, (definition = { name: tool.name, description: tool.description, parameters }));
   }
   return definition;

@@ -54,6 +54,11 @@ const INTENTS: Array<{ tool: string; pattern: RegExp; args: (m: RegExpExecArray)
       return { title: body.split(/[.!?\n]/)[0]!.slice(0, 80), body, priority: 'normal' };
     },
   },
+  {
+    tool: 'generate_image',
+    pattern: /^(?:please\s+)?(?:draw|paint|sketch|(?:generate|make|create)\s+(?:an?\s+)?(?:image|picture|illustration)s?\s+of)\s+(.+)$/is,
+    args: (m) => ({ prompt: m[1]!.trim(), aspect: '1:1', count: 1 }),
+  },
   { tool: 'remember', pattern: /^(?:please\s+)?remember\b(?:\s+that)?[:\s]*(.+)$/is, args: (m) => ({ content: m[1]!.trim() }) },
   { tool: 'recall', pattern: /what do you remember(?:\s+about)?\s*(.*)$/is, args: (m) => ({ query: trim(m[1]!) }) },
   {
@@ -85,6 +90,7 @@ const AFTER_TOOL: Record<string, string> = {
   read_file: 'From the file:',
   ask_teammate: 'I asked for you.',
   thread_history: 'Earlier in this thread:',
+  generate_image: 'Here is what I drew (attached).',
 };
 
 function respond(request: CompletionRequest): { text: string; toolCalls: ToolCall[] } {
