@@ -1,11 +1,10 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signUpUser } from '../helpers/accounts.ts';
 import { directThreadOf, finalReplyOf, send, until, waitForRun, watchThread } from '../helpers/agents.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.ts';
-import { spawnTmates, type RunningProcess } from '../helpers/process.ts';
-import { startTestServer, TEST_SECRET, type TestServer } from '../helpers/server.ts';
+import type { FakeOpenAI } from '../helpers/fake-openai.ts';
+import { useApiWithWorkerProcesses } from '../helpers/worker-processes.ts';
+import type { TestServer } from '../helpers/server.ts';
 import { gqlAs, waitFor } from '../helpers/kit.ts';
 
 /**
@@ -13,35 +12,8 @@ import { gqlAs, waitFor } from '../helpers/kit.ts';
  * recovered and ends with exactly one complete reply.
  */
 let fake: FakeOpenAI;
-let db: TestDatabase;
 let api: TestServer;
-const workers: RunningProcess[] = [];
-
-beforeAll(async () => {
-  fake = await startFakeOpenAI();
-  db = await createTestDatabase();
-  api = await startTestServer({ databaseUrl: db.url, worker: false, env: { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'test-key' } });
-});
-afterAll(async () => {
-  for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
-  await Promise.all(workers.map((w) => w.exited));
-  await api?.stop();
-  await db?.drop();
-  await fake?.close();
-});
-
-function startWorker(): RunningProcess {
-  const worker = spawnTmates(['worker'], {
-    DATABASE_URL: db.url,
-    OPENAI_BASE_URL: fake.baseUrl,
-    OPENAI_API_KEY: 'test-key',
-    TMATES_SECRET: TEST_SECRET,
-    RUN_STALE_AFTER_MS: '1000',
-    LOG_LEVEL: 'info',
-  });
-  workers.push(worker);
-  return worker;
-}
+const startWorker = useApiWithWorkerProcesses((parts) => ({ fake, api } = parts));
 
 describe('a worker killed mid-turn', () => {
   it('is recovered by another worker: one complete reply, no run left running', async () => {

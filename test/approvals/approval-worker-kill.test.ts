@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { gqlAs, waitFor } from '../helpers/kit.ts';
 import { sql } from 'kysely';
 import { signUpUser } from '../helpers/accounts.ts';
 import { directThreadOf, send, waitForRun } from '../helpers/agents.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai.ts';
-import { spawnTmates, type RunningProcess } from '../helpers/process.ts';
-import { startTestServer, TEST_SECRET, type TestServer } from '../helpers/server.ts';
+import type { FakeOpenAI } from '../helpers/fake-openai.ts';
+import { useApiWithWorkerProcesses } from '../helpers/worker-processes.ts';
+import type { TestServer } from '../helpers/server.ts';
 
 import { APPROVE, eventOf, jobsOfRun, memoriesWith, pendingApproval, setPolicy, until, watchApprovals } from './helpers.ts';
 
@@ -16,35 +15,8 @@ import { APPROVE, eventOf, jobsOfRun, memoriesWith, pendingApproval, setPolicy, 
  * with the tool run exactly once.
  */
 let fake: FakeOpenAI;
-let db: TestDatabase;
 let api: TestServer;
-const workers: RunningProcess[] = [];
-
-beforeAll(async () => {
-  fake = await startFakeOpenAI();
-  db = await createTestDatabase();
-  api = await startTestServer({ databaseUrl: db.url, worker: false, env: { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'test-key' } });
-});
-afterAll(async () => {
-  for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
-  await Promise.all(workers.map((w) => w.exited));
-  await api?.stop();
-  await db?.drop();
-  await fake?.close();
-});
-
-function startWorker(): RunningProcess {
-  const worker = spawnTmates(['worker'], {
-    DATABASE_URL: db.url,
-    OPENAI_BASE_URL: fake.baseUrl,
-    OPENAI_API_KEY: 'test-key',
-    TMATES_SECRET: TEST_SECRET,
-    RUN_STALE_AFTER_MS: '1000',
-    LOG_LEVEL: 'info',
-  });
-  workers.push(worker);
-  return worker;
-}
+const startWorker = useApiWithWorkerProcesses((parts) => ({ fake, api } = parts));
 
 describe('approval and worker deaths', () => {
   it('runs the approved tool exactly once although the workers are killed before and right after it', async () => {
