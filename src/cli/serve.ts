@@ -32,6 +32,17 @@ export async function runServeCommand(options: StartOptions): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // `npm start` runs us under npm, which does not pass a SIGTERM on: when the process that started
+  // us goes away (we are re-parented), stop as if it had been signalled, so nothing is left running.
+  const parent = process.ppid;
+  const orphaned = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(orphaned);
+      logger.warn({ parent }, 'the process that started tmates exited; stopping');
+      onSignal('SIGTERM');
+    }
+  }, 500);
+  orphaned.unref();
 
   app = await startApp({
     ...options,
@@ -46,8 +57,10 @@ export async function runServeCommand(options: StartOptions): Promise<void> {
 
   if (app.graphqlUrl) {
     logger.info({ url: app.graphqlUrl, worker: Boolean(app.runner) }, `Tmates is ready at ${app.graphqlUrl}`);
+    const webUrl = app.graphqlUrl.replace(/\/graphql$/, '/');
     process.stderr.write(
       `\n  Tmates ${app.services.version} is ready\n` +
+        (app.services.config.serveWeb ? `  Web app: open ${webUrl} in a browser\n` : '') +
         `  GraphQL (HTTP, SSE, WebSocket): ${app.graphqlUrl}\n` +
         (app.services.config.graphiql ? `  Playground: open ${app.graphqlUrl} in a browser\n` : '') +
         `  Worker: ${app.runner ? 'running in this process' : 'not in this process'}\n\n`,

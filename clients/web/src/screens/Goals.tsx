@@ -1,4 +1,6 @@
+import { useEffect } from 'react';
 import { useMutation, useQuery, useSubscription } from 'urql';
+import { Markdown } from '../components/Markdown.tsx';
 import { Link, Route, Switch } from 'wouter';
 import {
   WebCancelGoalDocument,
@@ -71,15 +73,30 @@ function GoalList() {
 }
 
 function GoalDetail({ id }: { id: string }) {
-  const [{ data }] = useQuery({ query: WebGoalDocument, variables: { id }, requestPolicy: 'network-only' });
+  const [{ data, error, fetching }, refetch] = useQuery({ query: WebGoalDocument, variables: { id }, requestPolicy: 'network-only' });
   const initial = data?.goal;
   const [{ data: live }] = useSubscription(
     { query: WebGoalEventsDocument, variables: { goalId: id }, pause: !initial || ENDED.has(initial.status) },
     (_previous, event) => event,
   );
   const [, cancel] = useMutation(WebCancelGoalDocument);
-  const goal: WebGoalFieldsFragment | undefined = live?.goalEvents.goal ?? initial ?? undefined;
-  if (!goal) return <div className="skeleton" />;
+  const liveGoal = live?.goalEvents.goal;
+  const liveStatus = liveGoal?.status;
+  // The last events of a goal can arrive before the ones of its tasks: once it has ended, read it whole.
+  useEffect(() => {
+    if (liveStatus && ENDED.has(liveStatus)) refetch({ requestPolicy: 'network-only' });
+  }, [liveStatus, refetch]);
+  const goal: WebGoalFieldsFragment | undefined = (initial && ENDED.has(initial.status) ? initial : liveGoal ?? initial) ?? undefined;
+  if (!goal) {
+    if (error || (!fetching && data && !data.goal)) {
+      return (
+        <section className="page">
+          <p>This goal does not exist, or you cannot see it. <Link href="/">Back to goals</Link></p>
+        </section>
+      );
+    }
+    return <div className="skeleton" />;
+  }
   const percent = goal.progress.total ? Math.round((goal.progress.done / goal.progress.total) * 100) : 0;
   return (
     <section className="page goal">
@@ -101,7 +118,9 @@ function GoalDetail({ id }: { id: string }) {
       {goal.report && (
         <>
           <h2>Report</h2>
-          <p className="report">{goal.report}</p>
+          <div className="report">
+            <Markdown text={goal.report} />
+          </div>
         </>
       )}
       {!ENDED.has(goal.status) && (

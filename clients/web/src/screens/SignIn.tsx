@@ -31,9 +31,8 @@ export function SignIn() {
         const payload = result.data?.signUp;
         if (payload?.__typename === 'AuthPayload') return session.signIn(payload.token);
         setError(
-          payload && 'message' in payload
-            ? [payload.message, ...('issues' in payload && payload.issues ? payload.issues.map((i) => `${i.field}: ${i.message}`) : [])].join(' ')
-            : describeCombinedError(result.error),
+          // A ValidationError's message already names each issue.
+          payload && 'message' in payload ? payload.message : describeCombinedError(result.error),
         );
       } else {
         const result = await signIn({ input: { email, password } });
@@ -73,8 +72,13 @@ export function SignIn() {
         </label>
         <label>
           Password
-          <input name="password" type="password" autoComplete={mode === 'up' ? 'new-password' : 'current-password'} required minLength={8} />
+          <input name="password" type="password" autoComplete={mode === 'up' ? 'new-password' : 'current-password'} required minLength={mode === 'up' ? 10 : undefined} aria-describedby={mode === 'up' ? 'password-hint' : undefined} />
         </label>
+        {mode === 'up' && (
+          <p id="password-hint" className="muted">
+            At least 10 characters.
+          </p>
+        )}
         {error && (
           <p role="alert" className="error">
             {error}

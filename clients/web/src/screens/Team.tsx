@@ -112,7 +112,7 @@ function ImportTeammate({ onDone }: { onDone(): void }) {
   const [, importTeammate] = useMutation(WebImportTeammateDocument);
   const [error, setError] = useState<string | null>(null);
   return (
-    <label className="inline">
+    <label className="file-picker">
       Import a teammate (JSON)
       <input
         type="file"
