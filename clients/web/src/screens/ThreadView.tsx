@@ -18,7 +18,7 @@ import { ApprovalList, type Approval } from '../components/Approvals.tsx';
 import { pendingApprovals } from '../approvals.ts';
 import { Composer, type Mentionable } from '../components/Composer.tsx';
 import { errorMessage } from '../errors.ts';
-import { liveThreads } from '../live.ts';
+import { liveThreads, viewerEvents } from '../live.ts';
 import { applyDelta, prependPage, upsertMessage, type ThreadMessage } from '../thread-state.ts';
 
 const PAGE = 30;
@@ -60,6 +60,18 @@ export function ThreadView({ id, viewerId }: { id: string; viewerId: string }) {
   useEffect(() => {
     void load();
   }, [load, reload]);
+
+  // A file attached while still processing has no download URL yet: read the messages again once it is READY.
+  const messagesRef = useRef(messages);
+  messagesRef.current = messages;
+  useEffect(
+    () =>
+      viewerEvents.on((event) => {
+        if (event.__typename !== 'FileEvent' || event.change !== 'READY') return;
+        if (messagesRef.current.some((m) => m.files.some((f) => f.id === event.fileId && !f.downloadUrl))) setReload((n) => n + 1);
+      }),
+    [],
+  );
 
   // Pending tool approvals: read again on every (re)connection, as approval events are not replayed.
   const updateApproval = useCallback((approval: Approval) => {
