@@ -18,13 +18,7 @@ import { gqlAs, waitFor } from '../helpers/kit.ts';
 import { type TestServer, useTestServer } from '../helpers/server.ts';
 import { memoriesWith, setPolicy } from '../approvals/helpers.ts';
 
-async function openWithLog(...args: Parameters<typeof openApp>) {
-  const opened = await openApp(...args);
-  opened.page.on('response', (r) => {
-    if (r.status() >= 400) void r.text().then((t) => console.log('FAILED', r.status(), t.slice(0, 400)));
-  });
-  return opened;
-}
+const PUBLIC_URL = 'https://tmates.example.test';
 const remember = (content: string) => ({ kind: 'tools' as const, calls: [{ name: 'remember', arguments: JSON.stringify({ content }) }] });
 const origin = (server: TestServer) => server.url.replace(/\/graphql$/, '');
 const noHorizontalScroll = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
@@ -38,7 +32,7 @@ describe.skipIf(!browserTestsEnabled)('web: people in the loop and billing off (
     const user = await signUpUser(server, 'Web Approver');
     expect((await setPolicy(server, user, { tool: 'remember', policy: 'ASK' })).__typename).toBe('ToolPolicySetting');
     const thread = await directThreadOf(server, user);
-    const { page, problems, context } = await openWithLog(chrome.browser, origin(server), { user, path: `/threads/${thread}` });
+    const { page, problems, context } = await openApp(chrome.browser, origin(server), { user, path: `/threads/${thread}` });
     try {
       await page.getByRole('textbox', { name: 'Message' }).waitFor();
       fake.enqueue(remember('The launch is on Friday'), { kind: 'text', chunks: ['Noted, ', 'the launch is Saturday.'] });
@@ -80,7 +74,7 @@ describe.skipIf(!browserTestsEnabled)('web: people in the loop and billing off (
     const user = await signUpUser(server, 'Web Rejecter');
     await setPolicy(server, user, { tool: 'remember', policy: 'ASK' });
     const thread = await directThreadOf(server, user);
-    const { page, problems, context } = await openWithLog(chrome.browser, origin(server), { user, path: '/files' });
+    const { page, problems, context } = await openApp(chrome.browser, origin(server), { user, path: '/files' });
     try {
       await page.getByRole('heading', { name: 'Files' }).first().waitFor();
       const nav = page.getByRole('navigation', { name: 'Main' });
@@ -113,7 +107,7 @@ describe.skipIf(!browserTestsEnabled)('web: people in the loop and billing off (
   it('shows the plan in force and usage with billing off, says billing is not configured, offers no Upgrade, fits 375 px', async () => {
     const { server } = ctx;
     const user = await signUpUser(server, 'Web Free');
-    const { page, problems, context } = await openWithLog(chrome.browser, origin(server), { user, path: '/threads', viewport: { width: 375, height: 740 } });
+    const { page, problems, context } = await openApp(chrome.browser, origin(server), { user, path: '/threads', viewport: { width: 375, height: 740 } });
     try {
       const { viewer } = await gqlAs(server, user, '{ viewer { currentOrg { plan { name } usage { members teammates maxMembers maxTeammates maxRuns maxTokens maxStorageBytes } } } }');
       const { maxMembers, maxTeammates, maxRuns, maxTokens, maxStorageBytes } = viewer.currentOrg.usage;
@@ -165,7 +159,7 @@ describe.skipIf(!browserTestsEnabled)('web: offline model and fake Stripe', { ti
         STRIPE_WEBHOOK_SECRET: stripe.webhookSecret,
         STRIPE_API_BASE: stripe.apiBase,
         STRIPE_PRICE_BASIC: 'price_basic_monthly',
-        PUBLIC_URL: 'https://tmates.example.test',
+        PUBLIC_URL,
       },
     }),
     (s) => (server = s),
@@ -177,8 +171,10 @@ describe.skipIf(!browserTestsEnabled)('web: offline model and fake Stripe', { ti
     const created = await gqlAs(server, user, 'mutation($t: [ID!]!) { createThread(input: { kind: DIRECT, teammateIds: $t }) { ... on CreateThreadPayload { thread { id } } } }', {
       t: [hired.hireTeammate.id],
     });
-    const { page, problems, context } = await openWithLog(chrome.browser, origin(server), { user, path: `/threads/${created.createThread.thread.id}` });
+    const { page, problems, context } = await openApp(chrome.browser, origin(server), { user, path: `/threads/${created.createThread.thread.id}` });
     try {
+      // PUBLIC_URL (which Stripe's return URLs need) names a host this machine does not resolve: play its reverse proxy.
+      await page.route(`${PUBLIC_URL}/**`, async (route) => route.fulfill({ response: await route.fetch({ url: route.request().url().replace(PUBLIC_URL, origin(server)) }) }));
       await page.getByRole('textbox', { name: 'Message' }).fill('draw a cat');
       await page.getByRole('textbox', { name: 'Message' }).press('Enter');
       const image = page.getByRole('img', { name: /a-cat\.svg/ });
@@ -194,7 +190,7 @@ describe.skipIf(!browserTestsEnabled)('web: offline model and fake Stripe', { ti
 
   it('lists the prices from Stripe; Upgrade redirects to the checkout session, and the return is acknowledged', async () => {
     const user = await signUpUser(server, 'Web Buyer');
-    const { page, problems, context } = await openWithLog(chrome.browser, origin(server), { user, path: '/billing' });
+    const { page, problems, context } = await openApp(chrome.browser, origin(server), { user, path: '/billing' });
     try {
       await page.route('https://checkout.stripe.test/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<title>Checkout</title><p>Stripe Checkout</p>' }));
       const pro = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: /^Pro/ }) });

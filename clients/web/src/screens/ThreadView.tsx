@@ -61,14 +61,17 @@ export function ThreadView({ id, viewerId }: { id: string; viewerId: string }) {
     void load();
   }, [load, reload]);
 
-  // A file attached while still processing has no download URL yet: read the messages again once it is READY.
+  // A file attached while still processing has no download URL yet, and a generated one may be attached
+  // after the reply's last event: read the messages again once such a file is READY.
   const messagesRef = useRef(messages);
   messagesRef.current = messages;
   useEffect(
     () =>
       viewerEvents.on((event) => {
         if (event.__typename !== 'FileEvent' || event.change !== 'READY') return;
-        if (messagesRef.current.some((m) => m.files.some((f) => f.id === event.fileId && !f.downloadUrl))) setReload((n) => n + 1);
+        // Also a file a teammate's run made for its reply (attached as the run ends).
+        const runId = event.file?.generatedBy?.id;
+        if (messagesRef.current.some((m) => (runId && m.run?.id === runId) || m.files.some((f) => f.id === event.fileId && !f.downloadUrl))) setReload((n) => n + 1);
       }),
     [],
   );
