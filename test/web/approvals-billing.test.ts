@@ -48,6 +48,12 @@ describe.skipIf(!browserTestsEnabled)('web: people in the loop and billing off (
       expect(await page.getByText(/typing…/).count()).toBe(0);
       await page.getByRole('navigation', { name: 'Main' }).getByLabel('1 waiting for approval').waitFor();
 
+      // At 375 px the card and its long JSON fit without horizontal scrolling.
+      await page.setViewportSize({ width: 375, height: 740 });
+      await card.getByRole('button', { name: 'Approve' }).waitFor();
+      expect(await noHorizontalScroll(page)).toBe(true);
+      await page.setViewportSize({ width: 1280, height: 800 });
+
       await card.getByRole('button', { name: 'Edit' }).click();
       const editor = card.getByRole('textbox', { name: 'Arguments (JSON)' });
       await editor.fill('{ "content": ');
