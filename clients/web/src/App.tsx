@@ -5,6 +5,7 @@ import { WebViewerDocument } from '../../generated/graphql.ts';
 import { createClients, useSocketState, type Clients } from './client.ts';
 import { session, useSession } from './session.ts';
 import { applyTheme } from './theme.ts';
+import { LiveApprovals, usePendingApprovals } from './approvals.ts';
 import { SignIn } from './screens/SignIn.tsx';
 import { LiveViewer, ThreadList } from './screens/ThreadList.tsx';
 import { ThreadView } from './screens/ThreadView.tsx';
@@ -14,6 +15,7 @@ const Files = lazy(() => import('./screens/Files.tsx'));
 const Goals = lazy(() => import('./screens/Goals.tsx'));
 const Pinboard = lazy(() => import('./screens/Pinboard.tsx'));
 const Settings = lazy(() => import('./screens/Settings.tsx'));
+const Billing = lazy(() => import('./screens/Billing.tsx'));
 
 if (localStorage.getItem('tmates.supabase')) void import('./supabase.ts').then((m) => m.resumeSupabase());
 
@@ -31,13 +33,14 @@ export function App() {
   return <Provider value={clients.urql}>{s.token ? <Shell /> : <SignIn />}</Provider>;
 }
 
-const NAV = ['Threads', 'Team', 'Pinboard', 'Files', 'Goals', 'Settings'] as const;
+const NAV = ['Threads', 'Team', 'Pinboard', 'Files', 'Goals', 'Billing', 'Settings'] as const;
 
 function Shell() {
   const [{ data, error, fetching }] = useQuery({ query: WebViewerDocument });
   const [location] = useLocation();
   const [drawerOpen, setDrawerOpen] = useState(false);
   const { state } = useSocketState();
+  const approvalsPending = usePendingApprovals().size;
   useEffect(() => setDrawerOpen(false), [location]);
   useEffect(() => {
     if (data?.viewer?.settings.theme) applyTheme(data.viewer.settings.theme);
@@ -59,6 +62,7 @@ function Shell() {
   return (
     <>
     <LiveViewer />
+    <LiveApprovals />
     <div className={`shell${drawerOpen ? ' drawer-open' : ''}`}>
       <header className="topbar">
         <button type="button" className="menu-button" aria-expanded={drawerOpen} aria-controls="sidebar" onClick={() => setDrawerOpen((o) => !o)}>
@@ -83,6 +87,11 @@ function Shell() {
               <li key={name}>
                 <Link href={`/${name.toLowerCase()}`} className={(active) => (active || location.startsWith(`/${name.toLowerCase()}/`) ? 'active' : '')}>
                   {name}
+                  {name === 'Threads' && approvalsPending > 0 && (
+                    <span className="badge approvals-badge" aria-label={`${approvalsPending} waiting for approval`}>
+                      {approvalsPending}
+                    </span>
+                  )}
                 </Link>
               </li>
             ))}
@@ -129,6 +138,9 @@ function Shell() {
             </Route>
             <Route path="/pinboard" nest>
               <Pinboard />
+            </Route>
+            <Route path="/billing">
+              <Billing />
             </Route>
             <Route path="/settings">
               <Settings />

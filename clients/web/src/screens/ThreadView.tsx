@@ -9,13 +9,16 @@ import {
   WebSendMessageDocument,
   WebThreadDocument,
   WebThreadEventsDocument,
+  WebToolApprovalsDocument,
   type WebThreadQuery,
 } from '../../../generated/graphql.ts';
 import { useSocketState } from '../client.ts';
 import { Markdown } from '../components/Markdown.tsx';
+import { ApprovalList, type Approval } from '../components/Approvals.tsx';
+import { pendingApprovals } from '../approvals.ts';
 import { Composer, type Mentionable } from '../components/Composer.tsx';
 import { errorMessage } from '../errors.ts';
-import { liveThreads } from '../live.ts';
+import { liveThreads, viewerEvents } from '../live.ts';
 import { applyDelta, prependPage, upsertMessage, type ThreadMessage } from '../thread-state.ts';
 
 const PAGE = 30;
@@ -34,6 +37,7 @@ export function ThreadView({ id, viewerId }: { id: string; viewerId: string }) {
   const [olderCursor, setOlderCursor] = useState<string | null>(null);
   const [runs, setRuns] = useState<Map<string, ActiveRun>>(new Map());
   const [notice, setNotice] = useState<string | null>(null);
+  const [approvals, setApprovals] = useState<ReadonlyMap<string, Approval>>(new Map());
   const cursor = useRef<string | null>(null);
   const list = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
@@ -56,6 +60,44 @@ export function ThreadView({ id, viewerId }: { id: string; viewerId: string }) {
   useEffect(() => {
     void load();
   }, [load, reload]);
+
+  // A file attached while still processing has no download URL yet, and a generated one may be attached
+  // after the reply's last event: read the messages again once such a file is READY.
+  const messagesRef = useRef(messages);
+  messagesRef.current = messages;
+  useEffect(
+    () =>
+      viewerEvents.on((event) => {
+        if (event.__typename !== 'FileEvent' || event.change !== 'READY') return;
+        // Also a file a teammate's run made for its reply (attached as the run ends).
+        const runId = event.file?.generatedBy?.id;
+        if (messagesRef.current.some((m) => (runId && m.run?.id === runId) || m.files.some((f) => f.id === event.fileId && !f.downloadUrl))) setReload((n) => n + 1);
+      }),
+    [],
+  );
+
+  // Pending tool approvals: read again on every (re)connection, as approval events are not replayed.
+  const updateApproval = useCallback((approval: Approval) => {
+    pendingApprovals.update(approval.id, approval.thread.id, approval.status === 'PENDING');
+    setApprovals((current) => {
+      const next = new Map(current);
+      if (approval.status === 'PENDING') next.set(approval.id, approval);
+      else next.delete(approval.id);
+      return next;
+    });
+  }, []);
+  useEffect(() => {
+    let cancelled = false;
+    void client
+      .query(WebToolApprovalsDocument, { threadId: id }, { requestPolicy: 'network-only' })
+      .toPromise()
+      .then((result) => {
+        if (!cancelled && result.data) setApprovals(new Map(result.data.toolApprovals.map((a) => [a.id, a])));
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [client, id, connection, reload]);
 
   // Live events: subscribe from the last cursor; when the socket drops, let go, and resume from the
   // newest cursor once it is back (the server replays what was missed, merging is idempotent).
@@ -81,6 +123,8 @@ export function ThreadView({ id, viewerId }: { id: string; viewerId: string }) {
           }
           return next;
         });
+      } else if (event.__typename === 'ApprovalEvent') {
+        updateApproval(event.approval);
       } else if (event.__typename === 'RunEvent') {
         setRuns((current) => {
           const next = new Map(current);
@@ -91,7 +135,7 @@ export function ThreadView({ id, viewerId }: { id: string; viewerId: string }) {
       }
     });
     return () => subscription.unsubscribe();
-  }, [client, id, live, connection]);
+  }, [client, id, live, connection, updateApproval]);
 
   // Keep the newest message in view while the reader is at the bottom; keep the place when paging back.
   useLayoutEffect(() => {
@@ -175,9 +219,13 @@ export function ThreadView({ id, viewerId }: { id: string; viewerId: string }) {
   // Teammates still writing (a streaming reply) count as working even before their RunEvent arrives.
   const working = new Map(runs);
   for (const m of messages) {
-    if (m.status === 'STREAMING' && m.run && !working.has(m.run.id)) working.set(m.run.id, { id: m.run.id, teammate: m.authorTeammate?.name ?? 'A teammate' });
+    if (m.status === 'STREAMING' && m.run && m.run.status !== 'WAITING_FOR_APPROVAL' && !working.has(m.run.id)) working.set(m.run.id, { id: m.run.id, teammate: m.authorTeammate?.name ?? 'A teammate' });
   }
+  // A run parked on a person's decision is waiting, not typing.
+  const pendingList = [...approvals.values()];
+  for (const a of pendingList) working.delete(a.run.id);
   const names = [...new Set([...working.values()].map((r) => r.teammate))];
+  const waiting = [...new Set(pendingList.map((a) => a.teammate.name))];
 
   if (missing) return <p>This thread does not exist or you are not in it. <Link href="/threads">All threads</Link></p>;
   const mentionables: Mentionable[] = (thread?.members ?? []).flatMap((m) =>
@@ -209,7 +257,9 @@ export function ThreadView({ id, viewerId }: { id: string; viewerId: string }) {
           <MessageItem key={m.id} message={m} onRetry={() => void sendMessage(m.body, [], m.clientMessageId ?? undefined)} />
         ))}
       </div>
+      <ApprovalList approvals={pendingList} onDecided={updateApproval} />
       <div className="working" role="status" aria-live="polite">
+        {waiting.length > 0 && <span className="waiting">{waiting.join(', ')} {waiting.length === 1 ? 'is' : 'are'} waiting for approval.</span>}
         {names.length > 0 && (
           <>
             <span>{names.join(', ')} {names.length === 1 ? 'is' : 'are'} typing…</span>
@@ -249,6 +299,11 @@ function MessageItem({ message, onRetry }: { message: ThreadMessage; onRetry(): 
         <ul className="attachments" aria-label="Attachments">
           {message.files.map((f) => (
             <li key={f.id}>
+              {f.downloadUrl && f.contentType.startsWith('image/') && (
+                <a href={f.downloadUrl} target="_blank" rel="noopener noreferrer" className="inline-image">
+                  <img src={f.downloadUrl} alt={`${f.name} (image${message.authorTeammate ? ` by ${message.authorTeammate.name}` : ''})`} loading="lazy" />
+                </a>
+              )}
               {f.downloadUrl ? <a href={f.downloadUrl} target="_blank" rel="noopener noreferrer">{f.name}</a> : f.name} ({f.contentType}, {formatSize(f.size)})
             </li>
           ))}
