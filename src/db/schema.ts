@@ -478,6 +478,10 @@ export interface Teammates {
    */
   revision: Generated<number>;
   role: string;
+  /**
+   * Per-teammate settings (reply language, formality, how often to pin summaries), validated by services/teammate-settings.ts
+   */
+  settings: Generated<Json>;
   status: Generated<string>;
   tools: Generated<string[]>;
   updated_at: Generated<Timestamp>;
