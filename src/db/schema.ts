@@ -371,6 +371,10 @@ export interface Runs {
   org_id: string;
   output: string | null;
   parent_run_id: string | null;
+  /**
+   * The latest report_progress of the run: {stage, percent (0-100 or null), message, at}; null before any
+   */
+  progress: Json | null;
   prompt_tokens: Generated<number>;
   started_at: Timestamp | null;
   /**

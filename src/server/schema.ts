@@ -12,6 +12,7 @@ import '../schema/teammate-settings.ts';
 import '../schema/catalog.ts';
 import '../schema/threads.ts';
 import '../schema/runs.ts';
+import '../schema/run-progress.ts';
 import '../schema/messages.ts';
 import '../schema/billing.ts';
 import '../schema/usage.ts';
