@@ -299,12 +299,20 @@ export interface PinboardPostRevisions {
 
 export interface PinboardPosts {
   /**
+   * Files of the organisation attached to the post, in order (deleted files drop out when read)
+   */
+  attachment_file_ids: Generated<string[]>;
+  /**
    * Who wrote it; the matching author id is null only once that account is gone
    */
   author_kind: string;
   author_teammate_id: string | null;
   author_user_id: string | null;
   body_md: string;
+  /**
+   * An image file of the organisation shown above the post
+   */
+  cover_image_file_id: string | null;
   created_at: Generated<Timestamp>;
   /**
    * The person behind the post: its author, or the person whose message the teammate was answering
@@ -333,6 +341,10 @@ export interface PinboardPosts {
   slug: string;
   source_run_id: string | null;
   source_thread_id: string | null;
+  /**
+   * What the post cites: [{url (http/https), label}], in order
+   */
+  sources: Generated<Json>;
   tags: Generated<string[]>;
   title: string;
   updated_at: Generated<Timestamp>;

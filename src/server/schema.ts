@@ -19,6 +19,7 @@ import '../schema/usage.ts';
 import '../schema/events.ts';
 import '../schema/files.ts';
 import '../schema/pinboard.ts';
+import '../schema/pinboard-links.ts';
 import '../schema/pinboard-events.ts';
 import '../schema/goals.ts';
 import '../schema/goal-events.ts';
