@@ -350,6 +350,18 @@ export interface PinboardPosts {
   updated_at: Generated<Timestamp>;
 }
 
+export interface PushTargets {
+  auth: string | null;
+  created_at: Generated<Timestamp>;
+  endpoint: string | null;
+  id: Generated<string>;
+  kind: string;
+  p256dh: string | null;
+  platform: string | null;
+  token: string | null;
+  user_id: string;
+}
+
 export interface RateLimits {
   expire: Int8 | null;
   key: string;
@@ -646,6 +658,7 @@ export interface DB {
   pinboard_comments: PinboardComments;
   pinboard_post_revisions: PinboardPostRevisions;
   pinboard_posts: PinboardPosts;
+  push_targets: PushTargets;
   rate_limits: RateLimits;
   run_steps: RunSteps;
   runs: Runs;
