@@ -61,12 +61,18 @@ export type CreateOrgInput = {
 
 /** A new pinboard post. Its slug comes from the title. */
 export type CreatePinboardPostInput = {
+  /** Files of the organisation to attach (up to 20). */
+  attachments?: Array<string | number> | null | undefined;
   /** Markdown (up to 50000 characters). */
   body: string;
+  /** An image file of the organisation to show above it. */
+  coverImage?: string | number | null | undefined;
   /** Pin it to the top (default false). */
   pinned?: boolean | null | undefined;
   /** How much it matters (default NORMAL). */
   priority?: PinboardPriority | null | undefined;
+  /** What it cites (up to 20; http and https only). */
+  sources?: Array<PinboardSourceInput> | null | undefined;
   /** Up to 10 tags: letters, digits, `-` and `_`, up to 32 characters (lower-cased; a leading `#` is dropped). */
   tags?: Array<string> | null | undefined;
   /** Title (1–200 characters). */
@@ -323,6 +329,14 @@ export type PinboardPriority =
   /** Needs attention now. */
   | 'URGENT';
 
+/** Something a post cites. */
+export type PinboardSourceInput = {
+  /** What to call it (1–200 characters). */
+  label: string;
+  /** An http or https URL (up to 2048 characters). */
+  url: string;
+};
+
 /** The plans Tmates sells; each has fixed limits. */
 export type PlanKey =
   /** The Basic plan. */
@@ -481,8 +495,12 @@ export type UpdateMemoryInput = {
 
 /** Changes to a post; omitted fields stay. The previous version is kept in `revisions`; the slug stays. */
 export type UpdatePinboardPostInput = {
+  /** New attachments, replacing the old ones (null or [] clears them). */
+  attachments?: Array<string | number> | null | undefined;
   /** New markdown (up to 50000 characters). */
   body?: string | null | undefined;
+  /** New cover image (null removes it). */
+  coverImage?: string | number | null | undefined;
   /** The `revision` this edit was made from; a ConflictError (with the current revision) when it has changed since. Omit to overwrite. */
   expectedRevision?: number | null | undefined;
   /** The post. */
@@ -491,6 +509,8 @@ export type UpdatePinboardPostInput = {
   pinned?: boolean | null | undefined;
   /** New priority. */
   priority?: PinboardPriority | null | undefined;
+  /** New sources, replacing the old ones (null or [] clears them). */
+  sources?: Array<PinboardSourceInput> | null | undefined;
   /** New tags, replacing the old ones (null or [] clears them). Up to 10 tags: letters, digits, `-` and `_`, up to 32 characters (lower-cased; a leading `#` is dropped). */
   tags?: Array<string> | null | undefined;
   /** New title (1–200 characters). */

@@ -12,6 +12,10 @@ import * as m20261201100000 from './20261201100000_edges.ts';
 import * as m20261201101000 from './20261201101000_rate_limits.ts';
 import * as m20261201102000 from './20261201102000_tool_approvals_mcp.ts';
 import * as m20261201160000 from './20261201160000_billing.ts';
+import * as m20261201170000 from './20261201170000_teammate_settings.ts';
+import * as m20261201171000 from './20261201171000_run_progress.ts';
+import * as m20261201172000 from './20261201172000_pinboard_sources.ts';
+import * as m20261201173000 from './20261201173000_push_targets.ts';
 
 /**
  * Every migration, by name, in order. Imported statically (not discovered with a dynamic import)
@@ -31,4 +35,8 @@ export const migrations: Record<string, Migration> = {
   '20261201101000_rate_limits': m20261201101000,
   '20261201102000_tool_approvals_mcp': m20261201102000,
   '20261201160000_billing': m20261201160000,
+  '20261201170000_teammate_settings': m20261201170000,
+  '20261201171000_run_progress': m20261201171000,
+  '20261201172000_pinboard_sources': m20261201172000,
+  '20261201173000_push_targets': m20261201173000,
 };

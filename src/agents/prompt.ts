@@ -7,6 +7,7 @@ import { findThreadSummary, saveThreadSummary } from '../repositories/thread-sum
 import { participantsOf, type Participant, type Thread } from '../repositories/threads.ts';
 import type { AppServices } from '../core/context.ts';
 import { readOrgSettings } from '../services/settings.ts';
+import { readTeammateSettings, settingsPromptText } from '../services/teammate-settings.ts';
 import type { ChatMessage, ModelProvider } from '../models/providers/types.ts';
 import { summarise } from '../models/summaries.ts';
 import type { Brief } from '../models/briefs.ts';
@@ -87,6 +88,7 @@ function systemPrompt(input: {
     teammate.description ? `About you: ${teammate.description}` : '',
     `## Personality\n${teammate.personality}`,
     `## How you work\n${teammate.instructions}`,
+    settingsPromptText(readTeammateSettings(teammate)),
     CORE_DIRECTIVES,
     `## Where you are\n${whereText(input.thread, input.participants, teammate)} It is ${now} (${timezone}).`,
     input.delegatedBy

@@ -11,7 +11,7 @@ export const TOOLS = {
   search_files: 'Full-text search over the organisation’s uploaded files.',
   read_file: 'Read the extracted text of one file.',
   ask_teammate: 'Ask another teammate a question and get their answer back.',
-  report_progress: 'While working on a goal task: report progress to the thread.',
+  report_progress: 'While working (any run): report a stage, a percentage and a status line to the thread.',
   complete_task: 'While working on a goal task: hand in the result.',
   generate_image: 'Generate images from a prompt; they are saved as files and attached to the reply.',
 } as const;

@@ -154,6 +154,10 @@ const envSchema = z
     OFFLINE_CHUNK_DELAY_MS: integer(15, 0, 1_000),
     TOOL_APPROVAL_TTL_SECONDS: integer(86_400, 1, 30 * 86_400),
     MCP_ALLOW_PRIVATE_NETWORKS: booleanFlag(false),
+    PUSH_ALLOW_PRIVATE_NETWORKS: booleanFlag(false),
+    VAPID_PUBLIC_KEY: optionalString,
+    VAPID_PRIVATE_KEY: optionalString,
+    VAPID_SUBJECT: optionalString.default('mailto:admin@localhost'),
     MCP_TIMEOUT_MS: integer(30_000, 100, 600_000),
     MCP_MAX_RESULT_CHARS: integer(12_000, 100, 1_000_000),
     IMAGE_MODEL: optionalString.default('gpt-image-1'),
@@ -297,6 +301,11 @@ export interface Config {
   mcp: { allowPrivateNetworks: boolean; timeoutMs: number; maxResultChars: number };
   /** `generate_image` with OpenAI: the images API model. */
   images: { model: string };
+  /**
+   * Push targets: private/loopback endpoints allowed; VAPID keys (base64url; generated into
+   * TMATES_HOME/vapid.json when unset) and the subject (`mailto:` or https URL) web push signs with.
+   */
+  push: { allowPrivateNetworks: boolean; vapidPublicKey: string | undefined; vapidPrivateKey: string | undefined; vapidSubject: string };
   redisUrl: string | undefined;
   corsOrigins: string[];
   logLevel: Env['LOG_LEVEL'];
@@ -456,6 +465,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     approvals: { ttlSeconds: e.TOOL_APPROVAL_TTL_SECONDS },
     mcp: { allowPrivateNetworks: e.MCP_ALLOW_PRIVATE_NETWORKS, timeoutMs: e.MCP_TIMEOUT_MS, maxResultChars: e.MCP_MAX_RESULT_CHARS },
     images: { model: e.IMAGE_MODEL },
+    push: { allowPrivateNetworks: e.PUSH_ALLOW_PRIVATE_NETWORKS, vapidPublicKey: e.VAPID_PUBLIC_KEY, vapidPrivateKey: e.VAPID_PRIVATE_KEY, vapidSubject: e.VAPID_SUBJECT },
     redisUrl: e.REDIS_URL,
     corsOrigins: (e.CORS_ORIGINS ?? '')
       .split(',')

@@ -299,12 +299,20 @@ export interface PinboardPostRevisions {
 
 export interface PinboardPosts {
   /**
+   * Files of the organisation attached to the post, in order (deleted files drop out when read)
+   */
+  attachment_file_ids: Generated<string[]>;
+  /**
    * Who wrote it; the matching author id is null only once that account is gone
    */
   author_kind: string;
   author_teammate_id: string | null;
   author_user_id: string | null;
   body_md: string;
+  /**
+   * An image file of the organisation shown above the post
+   */
+  cover_image_file_id: string | null;
   created_at: Generated<Timestamp>;
   /**
    * The person behind the post: its author, or the person whose message the teammate was answering
@@ -333,9 +341,25 @@ export interface PinboardPosts {
   slug: string;
   source_run_id: string | null;
   source_thread_id: string | null;
+  /**
+   * What the post cites: [{url (http/https), label}], in order
+   */
+  sources: Generated<Json>;
   tags: Generated<string[]>;
   title: string;
   updated_at: Generated<Timestamp>;
+}
+
+export interface PushTargets {
+  auth: string | null;
+  created_at: Generated<Timestamp>;
+  endpoint: string | null;
+  id: Generated<string>;
+  kind: string;
+  p256dh: string | null;
+  platform: string | null;
+  token: string | null;
+  user_id: string;
 }
 
 export interface RateLimits {
@@ -371,6 +395,10 @@ export interface Runs {
   org_id: string;
   output: string | null;
   parent_run_id: string | null;
+  /**
+   * The latest report_progress of the run: {stage, percent (0-100 or null), message, at}; null before any
+   */
+  progress: Json | null;
   prompt_tokens: Generated<number>;
   started_at: Timestamp | null;
   /**
@@ -478,6 +506,10 @@ export interface Teammates {
    */
   revision: Generated<number>;
   role: string;
+  /**
+   * Per-teammate settings (reply language, formality, how often to pin summaries), validated by services/teammate-settings.ts
+   */
+  settings: Generated<Json>;
   status: Generated<string>;
   tools: Generated<string[]>;
   updated_at: Generated<Timestamp>;
@@ -626,6 +658,7 @@ export interface DB {
   pinboard_comments: PinboardComments;
   pinboard_post_revisions: PinboardPostRevisions;
   pinboard_posts: PinboardPosts;
+  push_targets: PushTargets;
   rate_limits: RateLimits;
   run_steps: RunSteps;
   runs: Runs;

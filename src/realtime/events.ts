@@ -22,7 +22,8 @@ export type BusEvent =
     }
   | { kind: 'delta'; orgId: string; threadId: string; messageId: string; delta: string; offset: number }
   | { kind: 'read'; orgId: string; threadId: string; userId: string; seq: number }
-  | { kind: 'run'; orgId: string; threadId: string; runId: string; status: string }
+  /** A run changed status, or (with `progress`) reported where it stands while it keeps running. */
+  | { kind: 'run'; orgId: string; threadId: string; runId: string; status: string; progress?: { stage: string; percent: number | null; message: string } }
   /** A goal was created, planned, changed status, or one of its tasks moved. */
   | { kind: 'goal'; orgId: string; threadId: string; goalId: string; change: GoalChange; taskId?: string }
   /** A subscriber resumed mid-answer: workers streaming replies in the thread write their text so far as a durable change. */

@@ -7,6 +7,11 @@ export type PinboardPriority = (typeof PINBOARD_PRIORITIES)[number];
 /** People and teammates write on the pinboard (never the system). */
 export type PinboardAuthorKind = 'user' | 'teammate';
 
+export interface PinboardSource {
+  url: string;
+  label: string;
+}
+
 export interface PinboardPost {
   id: string;
   orgId: string;
@@ -24,6 +29,12 @@ export interface PinboardPost {
   sourceRunId: string | null;
   goalId: string | null;
   createdBy: string | null;
+  /** What it cites, in order (http/https URLs). */
+  sources: PinboardSource[];
+  /** Ids of files of the organisation attached to it, in order. */
+  attachmentFileIds: string[];
+  /** An image file shown above it. */
+  coverImageFileId: string | null;
   /** Counted with the row, so a post is never shown with a stale count (lists included). */
   commentCount: number;
   createdAt: Date;
@@ -35,7 +46,8 @@ const columns = [
   'pinboard_posts.author_teammate_id', 'pinboard_posts.title', 'pinboard_posts.slug', 'pinboard_posts.body_md',
   'pinboard_posts.excerpt', 'pinboard_posts.priority', 'pinboard_posts.pinned', 'pinboard_posts.tags',
   'pinboard_posts.source_thread_id', 'pinboard_posts.source_run_id', 'pinboard_posts.goal_id', 'pinboard_posts.created_by',
-  'pinboard_posts.created_at', 'pinboard_posts.updated_at',
+  'pinboard_posts.created_at', 'pinboard_posts.updated_at', 'pinboard_posts.sources', 'pinboard_posts.attachment_file_ids',
+  'pinboard_posts.cover_image_file_id',
 ] as const;
 const bare = columns.map((c) => c.slice('pinboard_posts.'.length)) as Array<
   (typeof columns)[number] extends `pinboard_posts.${infer C}` ? C : never
@@ -62,6 +74,9 @@ export function toPinboardPost(row: Row): PinboardPost {
     sourceRunId: row.source_run_id,
     goalId: row.goal_id,
     createdBy: row.created_by,
+    sources: (row.sources ?? []) as unknown as PinboardSource[],
+    attachmentFileIds: row.attachment_file_ids ?? [],
+    coverImageFileId: row.cover_image_file_id,
     commentCount: Number(row.comment_count),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -75,6 +90,9 @@ export interface PostContent {
   priority: PinboardPriority;
   pinned: boolean;
   tags: string[];
+  sources?: PinboardSource[];
+  attachmentFileIds?: string[];
+  coverImageFileId?: string | null;
 }
 
 /** Inserts a post; undefined when its slug is already taken in the organisation (pick another). */
@@ -106,6 +124,9 @@ export async function insertPost(
       priority: values.priority,
       pinned: values.pinned,
       tags: values.tags,
+      sources: JSON.stringify(values.sources ?? []),
+      attachment_file_ids: values.attachmentFileIds ?? [],
+      cover_image_file_id: values.coverImageFileId ?? null,
       source_thread_id: values.sourceThreadId ?? null,
       source_run_id: values.sourceRunId ?? null,
       goal_id: values.goalId ?? null,
@@ -182,6 +203,9 @@ export async function updatePostRow(db: Executor, id: string, values: Partial<Po
       ...(values.priority !== undefined ? { priority: values.priority } : {}),
       ...(values.pinned !== undefined ? { pinned: values.pinned } : {}),
       ...(values.tags !== undefined ? { tags: values.tags } : {}),
+      ...(values.sources !== undefined ? { sources: JSON.stringify(values.sources) } : {}),
+      ...(values.attachmentFileIds !== undefined ? { attachment_file_ids: values.attachmentFileIds } : {}),
+      ...(values.coverImageFileId !== undefined ? { cover_image_file_id: values.coverImageFileId } : {}),
     })
     .where('id', '=', id)
     .returning([...bare, commentCount])

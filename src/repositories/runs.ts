@@ -43,13 +43,24 @@ export interface Run {
   startedAt: Date | null;
   finishedAt: Date | null;
   createdAt: Date;
+  /** The latest `report_progress` of the run, null before any. */
+  progress: RunProgress | null;
+}
+
+/** Where a run stands, as its teammate reported it (`report_progress`). */
+export interface RunProgress {
+  stage: string;
+  /** 0–100, or null when the teammate gave none. */
+  percent: number | null;
+  message: string;
+  at: string;
 }
 
 export const columns = [
   'runs.id', 'runs.org_id', 'runs.thread_id', 'runs.teammate_id', 'runs.kind', 'runs.parent_run_id', 'runs.goal_id', 'runs.goal_task_id', 'runs.depth',
   'runs.trigger_message_id', 'runs.input', 'runs.output', 'runs.status', 'runs.attempt', 'runs.error', 'runs.model',
   'runs.prompt_tokens', 'runs.completion_tokens', 'runs.tokens_estimated', 'runs.worker_id', 'runs.heartbeat_at', 'runs.through_seq',
-  'runs.duration_ms', 'runs.started_at', 'runs.finished_at', 'runs.created_at',
+  'runs.duration_ms', 'runs.started_at', 'runs.finished_at', 'runs.created_at', 'runs.progress',
 ] as const;
 const bare = columns.map((c) => c.slice('runs.'.length)) as Array<(typeof columns)[number] extends `runs.${infer C}` ? C : never>;
 
@@ -81,7 +92,20 @@ export function toRun(row: Pick<Selectable<Runs>, (typeof bare)[number]>): Run {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     createdAt: row.created_at,
+    progress: (row.progress ?? null) as RunProgress | null,
   };
+}
+
+/** Records a run's progress; only while it runs (returns undefined otherwise). */
+export async function saveRunProgress(db: Executor, runId: string, progress: RunProgress): Promise<Run | undefined> {
+  const row = await db
+    .updateTable('runs')
+    .set({ progress: JSON.stringify(progress) })
+    .where('id', '=', runId)
+    .where('status', '=', 'running')
+    .returning(bare)
+    .executeTakeFirst();
+  return row && toRun(row);
 }
 
 export async function insertRun(

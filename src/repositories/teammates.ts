@@ -23,6 +23,8 @@ export interface Teammate {
   model: string | null;
   tools: string[];
   appearance: Appearance;
+  /** Stored per-teammate settings (JSON object); read through services/teammate-settings.ts. */
+  settings: Record<string, unknown>;
   status: TeammateStatus;
   createdBy: string | null;
   hiredAt: Date;
@@ -39,7 +41,7 @@ export type Persona = Pick<
 
 const columns = [
   'id', 'org_id', 'key', 'catalog_key', 'name', 'role', 'description', 'category', 'personality', 'instructions',
-  'model', 'tools', 'appearance', 'status', 'created_by', 'hired_at', 'dismissed_at', 'created_at', 'updated_at',
+  'model', 'tools', 'appearance', 'settings', 'status', 'created_by', 'hired_at', 'dismissed_at', 'created_at', 'updated_at',
 ] as const;
 
 export function toTeammate(row: Pick<Selectable<Teammates>, (typeof columns)[number]>): Teammate {
@@ -57,6 +59,7 @@ export function toTeammate(row: Pick<Selectable<Teammates>, (typeof columns)[num
     model: row.model,
     tools: row.tools,
     appearance: row.appearance as unknown as Appearance,
+    settings: (row.settings ?? {}) as Record<string, unknown>,
     status: row.status as TeammateStatus,
     createdBy: row.created_by,
     hiredAt: row.hired_at,
@@ -184,6 +187,12 @@ export async function updatePersona(db: Executor, id: string, persona: Partial<P
     Object.entries(full).filter(([k]) => (persona as Record<string, unknown>)[k] !== undefined),
   );
   const row = await db.updateTable('teammates').set(set).where('id', '=', id).returning(columns).executeTakeFirstOrThrow();
+  return toTeammate(row);
+}
+
+/** Replaces a teammate's settings (already validated); bumps nothing else. */
+export async function saveTeammateSettings(db: Executor, id: string, settings: Record<string, unknown>): Promise<Teammate> {
+  const row = await db.updateTable('teammates').set({ settings: JSON.stringify(settings) }).where('id', '=', id).returning(columns).executeTakeFirstOrThrow();
   return toTeammate(row);
 }
 

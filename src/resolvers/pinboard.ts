@@ -3,6 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { PinboardComment } from '../repositories/pinboard-comments.ts';
 import type { ListedPost, PinboardPost } from '../repositories/pinboard.ts';
 import { builder } from '../schema/builder.ts';
+import { FileRef } from '../schema/files.ts';
 import { decodeKeyedPosition, encodeKeyedPosition } from '../schema/cursors.ts';
 import { PinboardCommentRef, PinboardPostRef, PinboardPriorityEnum } from '../schema/pinboard.ts';
 import { requireViewer } from '../core/context.ts';
@@ -82,6 +83,24 @@ builder.queryFields((t) => ({
 
 const tagsDescription = 'Up to 10 tags: letters, digits, `-` and `_`, up to 32 characters (lower-cased; a leading `#` is dropped).';
 
+const PinboardSourceInput = builder.inputType('PinboardSourceInput', {
+  description: 'Something a post cites.',
+  fields: (t) => ({
+    url: t.string({ required: true, description: 'An http or https URL (up to 2048 characters).' }),
+    label: t.string({ required: true, description: 'What to call it (1–200 characters).' }),
+  }),
+});
+
+/** The GraphQL names of the post's links, as the service's (file ids decoded). */
+function linksOf<T extends { attachments?: Array<{ id: string }> | null; coverImage?: { id: string } | null }>(input: T) {
+  const { attachments, coverImage, ...rest } = input;
+  return {
+    ...rest,
+    ...(attachments !== undefined ? { attachmentFileIds: attachments?.map((a) => a.id) ?? null } : {}),
+    ...(coverImage !== undefined ? { coverImageFileId: coverImage?.id ?? null } : {}),
+  };
+}
+
 const CreatePinboardPostInput = builder.inputType('CreatePinboardPostInput', {
   description: 'A new pinboard post. Its slug comes from the title.',
   fields: (t) => ({
@@ -90,6 +109,9 @@ const CreatePinboardPostInput = builder.inputType('CreatePinboardPostInput', {
     priority: t.field({ type: PinboardPriorityEnum, description: 'How much it matters (default NORMAL).' }),
     pinned: t.boolean({ description: 'Pin it to the top (default false).' }),
     tags: t.stringList({ description: tagsDescription }),
+    sources: t.field({ type: [PinboardSourceInput], description: 'What it cites (up to 20; http and https only).' }),
+    attachments: t.globalIDList({ for: FileRef, description: 'Files of the organisation to attach (up to 20).' }),
+    coverImage: t.globalID({ for: FileRef, description: 'An image file of the organisation to show above it.' }),
   }),
 });
 
@@ -102,6 +124,9 @@ const UpdatePinboardPostInput = builder.inputType('UpdatePinboardPostInput', {
     priority: t.field({ type: PinboardPriorityEnum, description: 'New priority.' }),
     pinned: t.boolean({ description: 'Pin (true) or unpin (false).' }),
     tags: t.stringList({ description: `New tags, replacing the old ones (null or [] clears them). ${tagsDescription}` }),
+    sources: t.field({ type: [PinboardSourceInput], description: 'New sources, replacing the old ones (null or [] clears them).' }),
+    attachments: t.globalIDList({ for: FileRef, description: 'New attachments, replacing the old ones (null or [] clears them).' }),
+    coverImage: t.globalID({ for: FileRef, description: 'New cover image (null removes it).' }),
     expectedRevision: t.int({ description: 'The `revision` this edit was made from; a ConflictError (with the current revision) when it has changed since. Omit to overwrite.' }),
   }),
 });
@@ -141,7 +166,7 @@ builder.mutationFields((t) => ({
     description: 'Posts to the pinboard of the current organisation. Any member can post.',
     errors: { types: [ValidationError, ConflictError] },
     args: { input: t.arg({ type: CreatePinboardPostInput, required: true }) },
-    resolve: (_root, { input }, ctx) => createPinboardPost(ctx.services, personActor(requireViewer(ctx)), defined(input)),
+    resolve: (_root, { input }, ctx) => createPinboardPost(ctx.services, personActor(requireViewer(ctx)), linksOf(defined(input))),
   }),
   updatePinboardPost: t.field({
     type: PinboardPostRef,
@@ -150,7 +175,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: UpdatePinboardPostInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
       const { id, ...changes } = input;
-      return updatePinboardPost(ctx.services, personActor(requireViewer(ctx)), id.id, defined(changes));
+      return updatePinboardPost(ctx.services, personActor(requireViewer(ctx)), id.id, linksOf(defined(changes)));
     },
   }),
   deletePinboardPost: t.field({

@@ -2,6 +2,7 @@ import type { ViewerEventPayload } from '../services/thread-events.ts';
 import { builder } from './builder.ts';
 import { MessageRef } from './messages.ts';
 import { RunRef, RunStatusEnum } from './runs.ts';
+import { RunProgressRef } from './run-progress.ts';
 import { ThreadRef } from './threads.ts';
 import { UserRef } from './users.ts';
 import { encodeGlobalID } from '@pothos/plugin-relay';
@@ -68,6 +69,12 @@ builder.objectRef<Of<'run'>>('RunEvent').implement({
   fields: (t) => ({
     run: t.field({ type: RunRef, description: 'The run.', resolve: (e) => e.runId }),
     status: t.field({ type: RunStatusEnum, description: 'Its new status.', resolve: (e) => e.status as never }),
+    progress: t.field({
+      type: RunProgressRef,
+      nullable: true,
+      description: 'Set when the event reports progress of a running run (`report_progress`); null for a change of status.',
+      resolve: (e) => e.progress ?? null,
+    }),
   }),
 });
 

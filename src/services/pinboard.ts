@@ -1,3 +1,4 @@
+import { attachmentsSchema, checkPostFiles, coverImageSchema, sourcesSchema } from './pinboard-links.ts';
 import { z } from 'zod';
 import type { Executor } from '../db/database.ts';
 import type { PinboardChange } from '../realtime/events.ts';
@@ -103,6 +104,9 @@ export const createPostSchema = z.object({
   priority: orDefault(prioritySchema.default('normal')),
   pinned: orDefault(z.boolean().default(false)),
   tags: orDefault(tags.default([])),
+  sources: orDefault(sourcesSchema.default([])),
+  attachmentFileIds: orDefault(attachmentsSchema.default([])),
+  coverImageFileId: coverImageSchema.optional(),
 });
 
 export const updatePostSchema = z.object({
@@ -112,6 +116,10 @@ export const updatePostSchema = z.object({
   pinned: z.boolean(notNull('true or false')).optional(),
   // null clears the tags, like []
   tags: z.preprocess((v) => (v === null ? [] : v), tags.optional()),
+  // null clears sources and attachments, like []; null removes the cover image
+  sources: z.preprocess((v) => (v === null ? [] : v), sourcesSchema.optional()),
+  attachmentFileIds: z.preprocess((v) => (v === null ? [] : v), attachmentsSchema.optional()),
+  coverImageFileId: coverImageSchema.optional(),
 });
 
 const commentSchema = z.object({
@@ -159,15 +167,19 @@ export async function createPinboardPost(services: AppServices, actor: PinboardA
   return transactionWithEvents(services, (trx, emit) => createPostIn(trx, emit, actor, values));
 }
 
+type PostValues = Omit<z.output<typeof createPostSchema>, 'sources' | 'attachmentFileIds'> &
+  Partial<Pick<z.output<typeof createPostSchema>, 'sources' | 'attachmentFileIds'>>;
+
 /** Creates a post inside the caller's transaction (a goal's report is pinned with the goal's end). */
 export async function createPostIn(
   trx: Executor,
   emit: Emit,
   actor: PinboardActor,
-  values: z.output<typeof createPostSchema>,
+  values: PostValues,
   links: { goalId?: string } = {},
 ): Promise<PinboardPost> {
   const { author, ...origin } = await originOf(trx, actor);
+  await checkPostFiles(trx, actor.orgId, values);
   const base = slugify(values.title);
   await lockSlugBase(trx, actor.orgId, base);
   for (let attempt = 0; attempt < 5; attempt += 1) {
@@ -216,6 +228,10 @@ export async function updatePinboardPost(services: AppServices, actor: PinboardA
     if (values.priority !== undefined && values.priority !== post.priority) changes.priority = values.priority;
     if (values.pinned !== undefined && values.pinned !== post.pinned) changes.pinned = values.pinned;
     if (values.tags !== undefined && values.tags.join('\n') !== post.tags.join('\n')) changes.tags = values.tags;
+    await checkPostFiles(trx, post.orgId, values);
+    if (values.sources !== undefined && JSON.stringify(values.sources) !== JSON.stringify(post.sources)) changes.sources = values.sources;
+    if (values.attachmentFileIds !== undefined && values.attachmentFileIds.join() !== post.attachmentFileIds.join()) changes.attachmentFileIds = values.attachmentFileIds;
+    if (values.coverImageFileId !== undefined && values.coverImageFileId !== post.coverImageFileId) changes.coverImageFileId = values.coverImageFileId;
     if (Object.keys(changes).length === 0) return post;
     const editor = authorColumns(actor);
     await insertRevision(trx, {

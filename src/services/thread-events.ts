@@ -15,7 +15,7 @@ export type ThreadEventPayload =
   | { type: 'message'; thread: Thread; cursor: string; message: Message; created: boolean; mentionsViewer: boolean }
   | { type: 'delta'; thread: Thread; cursor: string; messageId: string; delta: string; offset: number }
   | { type: 'read'; thread: Thread; cursor: string; userId: string; seq: number }
-  | { type: 'run'; thread: Thread; cursor: string; runId: string; status: string }
+  | { type: 'run'; thread: Thread; cursor: string; runId: string; status: string; progress?: { stage: string; percent: number | null; message: string } }
   | ApprovalEventPayload;
 
 export type ViewerEventPayload =
@@ -166,7 +166,7 @@ export async function subscribeThreadEvents(
         queue.push({ type: 'read', thread: current, cursor: cursor(), userId: event.userId, seq: event.seq });
         return;
       case 'run':
-        queue.push({ type: 'run', thread: current, cursor: cursor(), runId: event.runId, status: event.status });
+        queue.push({ type: 'run', thread: current, cursor: cursor(), runId: event.runId, status: event.status, progress: event.progress });
         return;
       case 'approval': {
         const payload = await approvalEventFor(services, viewer, event, current, cursor());

@@ -44,6 +44,10 @@ const postInput = z.object({
   priority: prioritySchema.optional().describe('low, normal (the default), high or urgent.'),
   tags: z.array(z.string()).optional().describe('Up to 10 short tags: letters, digits, - and _, e.g. ["launch", "q3"].'),
   pinned: z.boolean().optional().describe('Keep it at the top of the pinboard (default false).'),
+  sources: z
+    .array(z.object({ url: z.string().describe('An http or https URL.'), label: z.string().describe('What to call it.') }))
+    .optional()
+    .describe('What the post draws on, to cite: up to 20 { url, label } (http and https only).'),
 });
 
 export const pinboardPostTool = defineTool({
@@ -51,7 +55,7 @@ export const pinboardPostTool = defineTool({
   description:
     'Pin a post to the team’s pinboard, where everyone in the organisation finds it later: decisions, plans, summaries, reports, ' +
     'anything worth keeping beyond this conversation. Give a short title and a markdown body; optionally a priority, tags, ' +
-    'and pinned to keep it at the top.',
+    'pinned to keep it at the top, and the sources you drew on.',
   input: postInput,
   async run(input, ctx) {
     const values = parseArgs(postInput, input);

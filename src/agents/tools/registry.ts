@@ -19,13 +19,14 @@ export const IMPLEMENTED_TOOLS = new Map<ToolName, AgentTool>(
 
 /**
  * The tools a run may call: the teammate's own plus the ones every teammate has, that this
- * installation implements; no delegation beyond the allowed depth.
+ * installation implements, and report_progress; no delegation beyond the allowed depth.
  */
 export function toolsFor(teammate: Pick<Teammate, 'tools'>, run: Pick<Run, 'depth' | 'kind'>): AgentTool[] {
   if (run.kind === 'report' || run.kind === 'plan') return []; // they write, from what they are given
   const names = new Set<string>([...BASE_TOOLS, ...teammate.tools]);
   if (run.kind === 'task') GOAL_TOOLS.forEach((name) => names.add(name));
   else GOAL_TOOLS.forEach((name) => names.delete(name));
+  names.add('report_progress'); // every run may say where it stands
   if (run.depth >= MAX_DELEGATION_DEPTH) names.delete('ask_teammate');
   return [...IMPLEMENTED_TOOLS.values()].filter((tool) => names.has(tool.name));
 }
