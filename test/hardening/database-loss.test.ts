@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeUntil } from '../helpers/kit.ts';
 import WebSocket from 'ws';
 import { startApp, type App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/config.ts';
@@ -56,11 +57,7 @@ describe('losing the database', () => {
     const socket = socketClient(`${url.replace('http', 'ws')}/graphql`, { authorization: `Bearer ${token}` });
     const live = collect<Data>(socket.client, THREAD, { id: thread });
     const sse = await openSse(`${url}/graphql`, token, 'subscription { viewerEvents { __typename } }');
-    for (let i = 0; live.events.length === 0; i += 1) {
-      if (i === 50) throw new Error('the subscription never started');
-      await gql(SEND, { id: thread, b: 'before the outage' }, token);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await probeUntil(() => gql(SEND, { id: thread, b: 'before the outage' }, token), () => live.events.length > 0, 'the subscription to start');
     const cursor = live.events.at(-1)!.threadEvents.cursor as string;
 
     // Kill the postmaster as an operator or the OOM killer would.

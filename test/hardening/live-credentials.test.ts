@@ -1,27 +1,20 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { issueToken } from '../../src/auth/tokens.ts';
 import { endCredentials } from '../../src/services/credentials.ts';
 import { signUpUser, type TestUser } from '../helpers/accounts.ts';
 import { directThreadOf } from '../helpers/agents.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { startTestServer, TEST_SECRET, type TestServer } from '../helpers/server.ts';
+import { TEST_SECRET, type TestServer } from '../helpers/server.ts';
+import { useTwoServers } from '../helpers/two-servers.ts';
+import { probeUntil } from '../helpers/kit.ts';
 import { collect, type Collected } from '../helpers/subscriptions.ts';
 import { openSse, socketClient, until } from './streams.ts';
 import { makeTeam } from './team.ts';
 
 /** Credentials are changed through one process; the streams are open on the other. */
-let db: TestDatabase;
 let a: TestServer;
 let b: TestServer;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  [a, b] = await Promise.all([startTestServer({ databaseUrl: db.url }), startTestServer({ databaseUrl: db.url })]);
-});
-afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-  await db?.drop();
-});
+useTwoServers((servers) => ({ a, b } = servers));
 
 type Data = Record<string, any>;
 const THREAD = 'subscription($id: ID!) { threadEvents(threadId: $id) { __typename ... on MessageEvent { message { body } } } }';
@@ -42,11 +35,14 @@ async function openSocket(user: TestUser, credential: string, thread: string) {
   const threadSub = collect<Data>(socket.client, THREAD, { id: thread });
   const viewerSub = collect<Data>(socket.client, VIEWER);
   // Both are live once a message reaches both (the first may be sent before they are).
-  for (let i = 0; !(bodies(threadSub).includes('before') && bodies(viewerSub).includes('before')); i += 1) {
-    if (i === 50 || socket.closes.length > 0) throw new Error(`subscriptions did not start: ${JSON.stringify({ closes: socket.closes, t: threadSub.errors, v: viewerSub.errors })}`);
-    await a.gql(SEND, { id: thread, b: 'before' }, { token: user.token });
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await probeUntil(
+    async () => {
+      if (socket.closes.length > 0) throw new Error(`subscriptions did not start: ${JSON.stringify({ closes: socket.closes, t: threadSub.errors, v: viewerSub.errors })}`);
+      await a.gql(SEND, { id: thread, b: 'before' }, { token: user.token });
+    },
+    () => bodies(threadSub).includes('before') && bodies(viewerSub).includes('before'),
+    'both subscriptions to start',
+  );
   return { ...socket, threadSub, viewerSub };
 }
 
@@ -128,11 +124,11 @@ describe('credentials are checked for the life of a stream', () => {
     const members = await team.as(team.owner, '{ viewer { currentOrg { members { edges { node { user { id displayName } } } } } } }');
     const memberId = members.viewer.currentOrg.members.edges.find((e: Data) => e.node.user.displayName.endsWith('Member')).node.user.id;
     // Both streams are live once a pinboard post (an event for every member) reaches both.
-    for (let i = 0; !(viewerSub.events.length > 0 && sse.events.length > 0); i += 1) {
-      if (i === 50) throw new Error(`streams did not start: ${JSON.stringify([viewerSub.errors, sse.text()])}`);
-      await team.as(team.owner, 'mutation { createPinboardPost(input: { title: "Hello", body: "Welcome" }) { __typename } }');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await probeUntil(
+      () => team.as(team.owner, 'mutation { createPinboardPost(input: { title: "Hello", body: "Welcome" }) { __typename } }'),
+      () => viewerSub.events.length > 0 && sse.events.length > 0,
+      'both streams to start',
+    );
     const removed = await team.as(team.owner, 'mutation($u: ID!) { removeMember(input: { userId: $u }) { __typename } }', { u: memberId });
     expect(removed.removeMember.__typename).toBe('OrgPayload');
     await Promise.all([viewerSub.ended(), sse.ended]);

@@ -46,3 +46,17 @@ export function gqlOn(server: () => TestServer) {
   return (user: TestUser, query: string, variables: Data = {}, target?: string | TestServer): Promise<Data> =>
     typeof target === 'object' ? gqlAs(target, user, query, variables) : gqlAs(server(), user, query, variables, target);
 }
+
+/**
+ * Waits for a subscription to be live, for transports that cannot tell: sends `probe` (an event the
+ * subscription will see), waits up to a second for `live()` to hold, and sends again until it does.
+ * Throws after `ms` (default 30 s) in all.
+ */
+export async function probeUntil(probe: () => Promise<unknown>, live: () => boolean, what = 'the subscription to start', ms = 30_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!live()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await probe();
+    await waitFor(live, what, 1_000).catch(() => undefined);
+  }
+}

@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SUBSCRIPTION_LOADER_TTL_MS } from '../../src/schema/batched.ts';
 import { signUpUser, type TestUser } from '../helpers/accounts.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import type { TestDatabase } from '../helpers/database.ts';
+import type { TestServer } from '../helpers/server.ts';
+import { useTwoServers } from '../helpers/two-servers.ts';
 import { collect, messageEvents, type Collected } from '../helpers/subscriptions.ts';
 import { gqlOn, waitFor, type Data } from '../helpers/kit.ts';
 
@@ -11,14 +12,7 @@ import { gqlOn, waitFor, type Data } from '../helpers/kit.ts';
 let db: TestDatabase;
 let a: TestServer;
 let b: TestServer;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  [a, b] = await Promise.all([startTestServer({ databaseUrl: db.url }), startTestServer({ databaseUrl: db.url })]);
-});
-afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-  await db?.drop();
-});
+useTwoServers((servers) => ({ a, b, db } = servers));
 
 const gql = gqlOn(() => a);
 
