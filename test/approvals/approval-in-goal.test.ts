@@ -34,7 +34,8 @@ describe('approval inside a goal', () => {
     let goal: Record<string, any> = {};
     await until(async () => {
       goal = (await gqlAs(server, user, GOAL, { id: goalId })).goal;
-      return goal.tasks[0]?.run?.status === 'WAITING_FOR_APPROVAL';
+      // The task and its run are read by two statements, so wait until both show the parked run.
+      return goal.tasks[0]?.run?.status === 'WAITING_FOR_APPROVAL' && goal.tasks[0]?.progress !== null;
     }, 30_000);
     expect(goal).toMatchObject({ status: 'RUNNING', progress: { done: 0, total: 1 }, tasks: [{ status: 'RUNNING', progress: 'Waiting for approval to use remember' }] });
     const [approval] = (await gqlAs(server, user, APPROVALS, { status: 'PENDING', threadId: thread })).toolApprovals;
