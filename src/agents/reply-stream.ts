@@ -2,7 +2,7 @@ import type { Message } from '../repositories/messages.ts';
 import { saveStreamingBody } from '../repositories/messages.ts';
 import type { Run } from '../repositories/runs.ts';
 import type { AppServices } from '../core/context.ts';
-import { flushReply, type StartedRun } from '../services/runs.ts';
+import { flushReply, keepIntermediateReply, type StartedRun } from '../services/runs.ts';
 
 /** How long deltas are gathered into one `MessageDeltaEvent` after the first one goes out at once. */
 export const DELTA_COALESCE_MS = 50;
@@ -75,6 +75,24 @@ export class ReplyStream {
     const result = this.sending.then(() => flushReply(this.services, this.started, this.body));
     this.sending = result.catch((error) => this.services.logger.warn({ err: error, runId: this.run.id }, 'flushing a reply failed'));
     return this.sending;
+  }
+
+  /**
+   * Ends the message streamed so far as an intermediate message of the run (`body`, e.g. the
+   * teammate's plan) and goes on streaming into a new reply message after it. Resolves false, with
+   * nothing changed, when the run no longer runs (the stream then goes on as before).
+   */
+  async split(body: string): Promise<boolean> {
+    if (this.timer) clearTimeout(this.timer);
+    this.publish();
+    await this.sending;
+    const next = await keepIntermediateReply(this.services, this.started, body);
+    if (!next) return false;
+    this.body = '';
+    this.published = 0;
+    this.saved = 0;
+    this.lastSave = Date.now();
+    return true;
   }
 
   /** Sends what is left and stops; resolves when every delta has been published. */

@@ -15,6 +15,7 @@ import { runPlan } from './goals/planner.ts';
 import { ProviderError, type ModelProvider } from '../models/providers/types.ts';
 import { observeRunEnded } from '../observability/metrics.ts';
 import { ReplyStream } from './reply-stream.ts';
+import type { Message } from '../repositories/messages.ts';
 import { partialOutcome, runTurn, TurnAborted } from './turn.ts';
 import { AwaitingApproval } from './approvals/resume-state.ts';
 import { parkRun } from './approvals/tool-approvals.ts';
@@ -157,7 +158,8 @@ export class AgentRuntime implements AgentPort {
     const { run } = started;
     const controller = new AbortController();
     if (options.parentSignal?.aborted) controller.abort(options.parentSignal.reason);
-    const stream = started.reply ? new ReplyStream(this.services, { ...started, reply: started.reply }) : null;
+    // The stream shares `started`: a reply it opens after an intermediate message is the one endRun finishes.
+    const stream = started.reply ? new ReplyStream(this.services, started as StartedRun & { reply: Message }) : null;
     this.active.set(run.id, { run, controller, stream });
     const unsubscribe = this.services.bus.subscribe(topics.thread(run.threadId), (event) => this.onThreadEvent(event));
     try {

@@ -121,8 +121,12 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
     }
     for (let step = resumed ? resumed.step + 1 : 0; step < maxSteps; step += 1) {
       const lastStep = step === maxSteps - 1;
-      if (text && !/\n\n$/.test(text)) write('\n\n'); // what a teammate says between tool rounds stays readable
-      const stepStart = text.length;
+      // What the teammate said before this step's tool calls (its plan, "I'll draft three options…")
+      // is kept as an intermediate message of the run once it says more; without a thread to
+      // write to (a delegated run), it stays in the one answer, separated by a blank line.
+      let said = stream ? text.trim() : '';
+      if (!stream && text && !/\n\n$/.test(text)) write('\n\n');
+      let stepStart = text.length;
       let done: Extract<StreamEvent, { type: 'done' }> | undefined;
       const stepTools = lastStep || definitions.length === 0 ? undefined : definitions;
       inFlight = { request: { messages: [...messages], tools: stepTools }, start: stepStart };
@@ -130,8 +134,18 @@ export async function runTurn(services: AppServices, provider: ModelProvider, in
         { model, persona: { name: teammate.name, role: teammate.role }, messages, tools: stepTools },
         signal,
       )) {
-        if (event.type === 'text') write(event.delta);
-        else done = event;
+        if (event.type === 'text') {
+          if (said && event.delta.trim()) {
+            const kept = await stream!.split(said);
+            if (kept) {
+              text = '';
+              stepStart = 0;
+            } else if (!/\n\n$/.test(text)) write('\n\n');
+            said = '';
+          }
+          if (said && !event.delta.trim()) continue; // blank space between the plan and what follows
+          write(event.delta);
+        } else done = event;
       }
       if (signal.aborted) throw new TurnAborted('aborted');
       if (!done) throw new ProviderError('The model ended its answer unexpectedly');

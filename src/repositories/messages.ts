@@ -121,6 +121,29 @@ export async function reviseMessage(
   return rows[0] && toMessage(rows[0]);
 }
 
+/**
+ * Turns a run's streaming reply into an intermediate message of that run (what a teammate said
+ * before calling tools, e.g. its plan), in one statement at the thread's next event position: the
+ * body is final, the status COMPLETE, and the run is kept in `metadata.runId` (with
+ * `metadata.intermediate = true`) so that `run_id`, one reply per run, is free for the next reply.
+ * Undefined when the message is no longer streaming.
+ */
+export async function detachIntermediateReply(db: Executor, message: Pick<Message, 'id' | 'threadId' | 'runId'>, body: string): Promise<Message | undefined> {
+  const { rows } = await sql<Pick<Selectable<Messages>, (typeof bare)[number]>>`
+    with position as (
+      update threads set last_event_seq = last_event_seq + 1 where id = ${message.threadId} returning last_event_seq
+    )
+    update messages
+    set body = ${body}, status = 'complete', error = null, finish_reason = 'stop', run_id = null,
+      metadata = messages.metadata || jsonb_build_object('runId', ${message.runId}::text, 'intermediate', true),
+      event_seq = position.last_event_seq
+    from position
+    where messages.id = ${message.id} and messages.status = 'streaming'
+    returning ${returning}
+  `.execute(db);
+  return rows[0] && toMessage(rows[0]);
+}
+
 export async function findByClientMessageId(
   db: Executor,
   threadId: string,

@@ -45,7 +45,17 @@ export const MessageRef = builder.loadableNode('Message', {
     status: t.field({ type: MessageStatusEnum, description: 'Streaming, complete, failed…', resolve: (m) => m.status }),
     error: t.exposeString('error', { nullable: true, description: 'Why a reply failed, readable.' }),
     clientMessageId: t.exposeString('clientMessageId', { nullable: true, description: 'Idempotency key the sender chose.' }),
-    run: t.field({ type: RunRef, nullable: true, description: 'The run that wrote it (teammate replies).', resolve: (m) => m.runId }),
+    run: t.field({
+      type: RunRef,
+      nullable: true,
+      description: 'The run that wrote it (teammate replies, and their intermediate messages).',
+      resolve: (m) => m.runId ?? (typeof m.metadata.runId === 'string' ? m.metadata.runId : null),
+    }),
+    intermediate: t.boolean({
+      description:
+        'True for what a teammate said while working, before the final answer of the same run (its plan, "I\'ll draft three options…"); the run goes on after it.',
+      resolve: (m) => m.metadata.intermediate === true,
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was posted.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
   }),

@@ -4,7 +4,7 @@ import type { DB } from '../db/schema.ts';
 import { runJobKey, turnQueue } from '../repositories/jobs.ts';
 import { traceContext } from '../observability/tracing.ts';
 import { transactionWithEvents, type Emit } from '../realtime/transactional.ts';
-import { appendMessage, findReplyOfRun, reviseMessage, type FinishReason, type Message } from '../repositories/messages.ts';
+import { appendMessage, detachIntermediateReply, findReplyOfRun, reviseMessage, type FinishReason, type Message } from '../repositories/messages.ts';
 import { lockOrg } from '../repositories/orgs.ts';
 import {
   activeDescendants,
@@ -254,6 +254,31 @@ export async function flushReply(services: AppServices, started: StartedRun, bod
     const written = await reviseMessage(trx, reply, { body, status: 'streaming', expectStatus: ['streaming'] });
     if (written) await emit(messageEvent(written, false));
   });
+}
+
+/**
+ * Keeps what a teammate said before its next step (its plan, "I'll draft three options…") as an
+ * intermediate message of the run and opens a new STREAMING reply after it, in one transaction:
+ * the run stays RUNNING, so its typing status stays on. `started.reply` becomes the new reply (the
+ * one `endRun` finishes). Returns the new reply; undefined (nothing changed) when the run is no
+ * longer running at this attempt or has no streaming reply.
+ */
+export async function keepIntermediateReply(services: AppServices, started: StartedRun, body: string): Promise<Message | undefined> {
+  const { run, reply } = started;
+  if (!reply) return undefined;
+  const next = await transactionWithEvents(services, async (trx, emit) => {
+    await lockThread(trx, run.threadId);
+    const current = await findRun(trx, run.id);
+    if (current?.status !== 'running' || current.attempt !== run.attempt) return undefined;
+    const kept = await detachIntermediateReply(trx, reply, body);
+    if (!kept) return undefined;
+    await emit(messageEvent(kept, false));
+    const opened = await appendMessage(trx, { orgId: run.orgId, threadId: run.threadId, authorKind: 'teammate', authorTeammateId: run.teammateId, body: '', status: 'streaming', runId: run.id });
+    await emit(messageEvent(opened, true));
+    return opened;
+  });
+  if (next) started.reply = next;
+  return next;
 }
 
 /**

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 export type Script = (
 
   | { kind: 'text'; chunks: string[]; delayMs?: number; usage?: { prompt: number; completion: number } }
-  | { kind: 'tools'; calls: Array<{ name: string; arguments: string }> }
+  /** Tool calls, after `text` chunks when given (what a model says before it calls tools, e.g. its plan). */
+  | { kind: 'tools'; calls: Array<{ name: string; arguments: string }>; text?: string[] }
   /** An error response; with `retryAfterSeconds`, a `retry-after` header (the SDK then waits that long before retrying). */
   | { kind: 'error'; status: number; message?: string; retryAfterSeconds?: number }
   /**
@@ -140,6 +141,7 @@ async function answer(script: Script, body: Record<string, any>, res: ServerResp
     const usage = script.usage ?? { prompt: 10, completion: script.chunks.length };
     send(chunk(model, {}, null, { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion }));
   } else if (script.kind === 'tools') {
+    for (const text of script.text ?? []) send(chunk(model, { content: text }));
     script.calls.forEach((c, index) => {
       // Fragments as real servers send them: id and name first, arguments in pieces.
       send(chunk(model, { tool_calls: [{ index, id: `call_${index}`, type: 'function', function: { name: c.name, arguments: '' } }] }));
