@@ -9,6 +9,7 @@ import { pinboardEventFor, type PinboardEventPayload } from './pinboard-events.t
 import { goalEventFor, type GoalEventPayload } from './goal-events.ts';
 import type { Viewer } from '../core/viewer.ts';
 import { approvalEventFor, type ApprovalEventPayload } from './approval-events.ts';
+import { notificationEventFor, type NotificationEventPayload } from './notification-events.ts';
 
 /** What a `threadEvents` / `viewerEvents` subscriber receives (before GraphQL shapes it). */
 export type ThreadEventPayload =
@@ -24,7 +25,8 @@ export type ViewerEventPayload =
   | { type: 'thread_deleted'; threadId: string; thread: null }
   | PinboardEventPayload
   | GoalEventPayload
-  | FileEventPayload;
+  | FileEventPayload
+  | NotificationEventPayload;
 
 const REPLAY_BATCH = 500;
 
@@ -239,6 +241,12 @@ export function subscribeViewerEvents(services: AppServices, viewer: Viewer): As
     }
     if (event.kind === 'file') {
       const payload = await fileEventFor(services, viewer, event);
+      if (payload) queue.push(payload);
+      return;
+    }
+    if (event.kind === 'notification') {
+      if (event.userId !== viewer.user.id) return;
+      const payload = await notificationEventFor(services, viewer, event);
       if (payload) queue.push(payload);
       return;
     }
