@@ -327,3 +327,23 @@ describe('dead targets', () => {
     await notificationJobsDone(); // nothing left failing or retrying
   });
 });
+
+describe('tool approvals', () => {
+  it('tells the people of the thread that a tool call waits for their approval (mailed to one with no push target)', async () => {
+    const person = await signUpUser(api, 'Ayla');
+    const policy = await gql(person, `mutation($input: SetToolPolicyInput!) { setToolPolicy(input: $input) { __typename } }`, { input: { tool: 'remember', policy: 'ASK' } });
+    expect(policy.setToolPolicy.__typename).toBe('ToolPolicySetting');
+    const { threads } = await gql(person, '{ threads { edges { node { id kind } } } }');
+    const direct = threads.edges.find((e: Data) => e.node.kind === 'DIRECT').node.id;
+    fake.enqueue({ kind: 'tools', calls: [{ name: 'remember', arguments: JSON.stringify({ content: 'Launch on Friday' }) }] });
+    const sent = await send(api, person, direct, 'Remember the launch date');
+    await waitForRun(api, person, sent.runs[0].id, ['WAITING_FOR_APPROVAL'], 30_000);
+    const mail = await waitFor(() => smtp.mails.find((m) => m.to.includes(person.email)), 'the approval mail', 30_000);
+    expect(mail.subject).toBe('Noor waits for your approval');
+    await notificationJobsDone();
+    const listed = (await notificationsOf(person, person.orgId)).edges.map((e: Data) => e.node);
+    // The reply waiting for approval is not final: only the approval notifies.
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ kind: 'TOOL_APPROVAL', title: 'Noor waits for your approval', body: 'To use remember in Noor.', approval: { id: expect.any(String) }, thread: { id: direct } });
+  });
+});
