@@ -347,3 +347,38 @@ describe('tool approvals', () => {
     expect(listed[0]).toMatchObject({ kind: 'TOOL_APPROVAL', title: 'Noor waits for your approval', body: 'To use remember in Noor.', approval: { id: expect.any(String) }, thread: { id: direct } });
   });
 });
+
+describe('goals', () => {
+  it('tells the person who asked for a goal that it succeeded, linking to the goal', async () => {
+    const person = await signUpUser(api, 'Gus');
+    const ids: Record<string, string> = {};
+    for (const key of ['coordinator', 'researcher']) {
+      ids[key] = (await gql(person, 'mutation($k: String!) { hireTeammate(input: { catalogKey: $k }) { ... on Teammate { id } } }', { k: key })).hireTeammate.id;
+    }
+    const thread = (
+      await gql(person, 'mutation($t: [ID!]!) { createThread(input: { kind: TEAM, teammateIds: $t, title: "Launch" }) { ... on CreateThreadPayload { thread { id } } } }', {
+        t: [ids.coordinator, ids.researcher],
+      })
+    ).createThread.thread.id;
+    fake.enqueue(
+      {
+        kind: 'text',
+        when: 'Plan it as a short list',
+        chunks: [JSON.stringify({ summary: 'One task.', tasks: [{ title: 'Research rivals', assignee: 'researcher', instructions: 'Do it', done_when: 'posted', depends_on: [] }] })],
+      },
+      { kind: 'text', when: 'Research rivals', chunks: ['Rivals charge $20.'] },
+      { kind: 'text', when: '[Goal report]', chunks: ['We launch at $18.'] },
+    );
+    const goal = (
+      await gql(person, `mutation($input: CreateGoalInput!) { createGoal(input: $input) { __typename ... on Goal { id } } }`, {
+        input: { threadId: thread, instruction: 'Price the launch', coordinatorId: ids.coordinator },
+      })
+    ).createGoal;
+    expect(goal.__typename).toBe('Goal');
+    const done = await waitFor(async () => {
+      const listed = (await notificationsOf(person, person.orgId)).edges.map((e: Data) => e.node);
+      return listed.find((n: Data) => n.kind === 'GOAL_SUCCEEDED');
+    }, 'the goal notification', 60_000);
+    expect(done).toMatchObject({ title: 'Goal done: Price the launch', body: 'We launch at $18.', goal: { id: goal.id }, thread: { id: thread }, url: `/goals/${goal.id}` });
+  }, 90_000);
+});
