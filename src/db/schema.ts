@@ -158,6 +158,13 @@ export interface GoalTasks {
   updated_at: Generated<Timestamp>;
 }
 
+export interface LiveSessions {
+  id: string;
+  seen_at: Generated<Timestamp>;
+  thread_id: string | null;
+  user_id: string;
+}
+
 export interface McpServers {
   created_at: Generated<Timestamp>;
   created_by: string | null;
@@ -231,6 +238,35 @@ export interface Messages {
   status: Generated<string>;
   thread_id: string;
   updated_at: Generated<Timestamp>;
+}
+
+export interface Notifications {
+  approval_id: string | null;
+  body: string;
+  count: Generated<number>;
+  created_at: Generated<Timestamp>;
+  /**
+   * Outcome per channel of the last delivery: {"web": "sent", "email": "skipped", …}
+   */
+  delivery: Generated<Json>;
+  goal_id: string | null;
+  id: Generated<string>;
+  kind: string;
+  org_id: string;
+  read_at: Timestamp | null;
+  sent_at: Timestamp | null;
+  /**
+   * count as of the last delivery: a flush at the end of the coalescing window pushes only when count grew
+   */
+  sent_count: Generated<number>;
+  /**
+   * Events already counted in this row (message:<id>…), so a retried job counts nothing twice
+   */
+  source_keys: Generated<string[]>;
+  thread_id: string | null;
+  title: string;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
 }
 
 export interface OrgInvitations {
@@ -648,10 +684,12 @@ export interface DB {
   goal_task_dependencies: GoalTaskDependencies;
   goal_tasks: GoalTasks;
   goals: Goals;
+  live_sessions: LiveSessions;
   mcp_servers: McpServers;
   memories: Memories;
   message_files: MessageFiles;
   messages: Messages;
+  notifications: Notifications;
   org_invitations: OrgInvitations;
   org_members: OrgMembers;
   orgs: Orgs;

@@ -42,7 +42,9 @@ export type BusEvent =
   /** A file of the organisation was stored, moved through ingestion or was deleted: for every member; ephemeral. */
   | { kind: 'file'; orgId: string; fileId: string; change: FileChange }
   /** A tool call started waiting for a person's approval, or was approved, rejected or expired; ephemeral. */
-  | { kind: 'approval'; orgId: string; threadId: string; approvalId: string; status: string };
+  | { kind: 'approval'; orgId: string; threadId: string; approvalId: string; status: string }
+  /** One person's notification was created or changed (count, read); only that person's subscriptions pass it on; ephemeral. */
+  | { kind: 'notification'; orgId: string; userId: string; notificationId: string };
 
 export type PinboardChange = 'created' | 'updated' | 'deleted' | 'commented';
 

@@ -8,7 +8,7 @@ import { UserRef } from './users.ts';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 
 type Of<T extends ViewerEventPayload['type']> = Extract<ViewerEventPayload, { type: T }>;
-type InThread = Exclude<ViewerEventPayload, { type: 'pinboard' } | { type: 'goal' } | { type: 'file' } | { type: 'thread_deleted' }>;
+type InThread = Exclude<ViewerEventPayload, { type: 'pinboard' } | { type: 'goal' } | { type: 'file' } | { type: 'thread_deleted' } | { type: 'notification' }>;
 
 /** Everything `viewerEvents` delivers: thread events, and events outside threads (the pinboard). */
 export const ViewerEventRef = builder.interfaceRef<ViewerEventPayload>('ViewerEvent').implement({

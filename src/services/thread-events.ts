@@ -9,6 +9,8 @@ import { pinboardEventFor, type PinboardEventPayload } from './pinboard-events.t
 import { goalEventFor, type GoalEventPayload } from './goal-events.ts';
 import type { Viewer } from '../core/viewer.ts';
 import { approvalEventFor, type ApprovalEventPayload } from './approval-events.ts';
+import { openLiveSession } from './live-sessions.ts';
+import { notificationEventFor, type NotificationEventPayload } from './notification-events.ts';
 
 /** What a `threadEvents` / `viewerEvents` subscriber receives (before GraphQL shapes it). */
 export type ThreadEventPayload =
@@ -24,7 +26,8 @@ export type ViewerEventPayload =
   | { type: 'thread_deleted'; threadId: string; thread: null }
   | PinboardEventPayload
   | GoalEventPayload
-  | FileEventPayload;
+  | FileEventPayload
+  | NotificationEventPayload;
 
 const REPLAY_BATCH = 500;
 
@@ -123,6 +126,10 @@ export async function subscribeThreadEvents(
   }
   current = thread;
   lastSeq = afterSeq ?? thread.lastEventSeq;
+  // Watching this thread (for every process's notification sender): no notification about it meanwhile.
+  const closeSession = await openLiveSession(services, viewer.user.id, threadId);
+  if (queue.closed) closeSession();
+  else unsubscribers.push(closeSession);
 
   async function replay(): Promise<void> {
     for (;;) {
@@ -211,7 +218,7 @@ export async function subscribeThreadEvents(
  * organisation — new threads they are in, new messages in their threads (flagged when they are
  * @mentioned) — changes to its pinboard, goals and files. Live only; thread history is for `threadEvents`.
  */
-export function subscribeViewerEvents(services: AppServices, viewer: Viewer): AsyncQueue<ViewerEventPayload> {
+export async function subscribeViewerEvents(services: AppServices, viewer: Viewer): Promise<AsyncQueue<ViewerEventPayload>> {
   ensurePreparer(services);
   const unsubscribers: Array<() => void> = [];
   const queue = new AsyncQueue<ViewerEventPayload>(() => unsubscribers.forEach((u) => u()));
@@ -239,6 +246,12 @@ export function subscribeViewerEvents(services: AppServices, viewer: Viewer): As
     }
     if (event.kind === 'file') {
       const payload = await fileEventFor(services, viewer, event);
+      if (payload) queue.push(payload);
+      return;
+    }
+    if (event.kind === 'notification') {
+      if (event.userId !== viewer.user.id) return;
+      const payload = await notificationEventFor(services, viewer, event);
       if (payload) queue.push(payload);
       return;
     }
@@ -284,5 +297,9 @@ export function subscribeViewerEvents(services: AppServices, viewer: Viewer): As
       chain = chain.then(() => handle(event)).catch((error) => queue.end(error));
     }),
   );
+  // Online (for every process's notification sender): no notification by email meanwhile.
+  const closeSession = await openLiveSession(services, viewer.user.id, null);
+  if (queue.closed) closeSession();
+  else unsubscribers.push(closeSession);
   return queue;
 }
