@@ -6,6 +6,10 @@ import { createClients, useSocketState, type Clients } from './client.ts';
 import { session, useSession } from './session.ts';
 import { applyTheme } from './theme.ts';
 import { LiveApprovals, usePendingApprovals } from './approvals.ts';
+import { Bell } from './components/Bell.tsx';
+import { invitationTokenIn, pendingInvitation } from './invitation.ts';
+import { LiveNotifications, useNotificationActions } from './notifications.ts';
+import { onNotificationClick, openedNotification } from './push.ts';
 import { SignIn } from './screens/SignIn.tsx';
 import { LiveViewer, ThreadList } from './screens/ThreadList.tsx';
 import { ThreadView } from './screens/ThreadView.tsx';
@@ -16,6 +20,8 @@ const Goals = lazy(() => import('./screens/Goals.tsx'));
 const Pinboard = lazy(() => import('./screens/Pinboard.tsx'));
 const Settings = lazy(() => import('./screens/Settings.tsx'));
 const Billing = lazy(() => import('./screens/Billing.tsx'));
+const Notifications = lazy(() => import('./screens/Notifications.tsx'));
+const Invitation = lazy(() => import('./screens/Invitation.tsx'));
 
 if (localStorage.getItem('tmates.supabase')) void import('./supabase.ts').then((m) => m.resumeSupabase());
 
@@ -37,14 +43,39 @@ const NAV = ['Threads', 'Team', 'Pinboard', 'Files', 'Goals', 'Billing', 'Settin
 
 function Shell() {
   const [{ data, error, fetching }] = useQuery({ query: WebViewerDocument });
-  const [location] = useLocation();
+  const [location, navigate] = useLocation();
   const [drawerOpen, setDrawerOpen] = useState(false);
+  const { markRead } = useNotificationActions();
   const { state } = useSocketState();
   const approvalsPending = usePendingApprovals().size;
   useEffect(() => setDrawerOpen(false), [location]);
   useEffect(() => {
     if (data?.viewer?.settings.theme) applyTheme(data.viewer.settings.theme);
   }, [data?.viewer?.settings.theme]);
+  useEffect(() => {
+    // An invitation link opened before signing in, and the sign-in screen moved away from it. Once
+    // signed in (this shell mounts then), not on every navigation.
+    const token = pendingInvitation.get();
+    if (token && invitationTokenIn(location) === null) navigate(`/invitations/${encodeURIComponent(token)}`, { replace: true });
+  }, []);
+  useEffect(
+    () =>
+      // A push notification clicked while a tab is open: the service worker sends it here.
+      onNotificationClick((click) => {
+        navigate(click.url);
+        openedNotification.set(click);
+      }),
+    [navigate],
+  );
+  const currentOrgId = data?.viewer?.currentOrg.id;
+  useEffect(() => {
+    // A clicked notification is read once its organisation is the current one (switched to if needed).
+    const opened = openedNotification.get();
+    if (!opened || !currentOrgId) return;
+    if (opened.orgId && opened.orgId !== currentOrgId) return session.switchOrg(opened.orgId);
+    openedNotification.clear();
+    if (opened.notificationId) void markRead({ ids: [opened.notificationId] });
+  }, [currentOrgId, markRead]);
   useEffect(() => {
     // A token the server no longer accepts (expired, revoked): back to sign-in.
     if (!fetching && (data && !data.viewer)) session.signOut();
@@ -63,14 +94,17 @@ function Shell() {
     <>
     <LiveViewer />
     <LiveApprovals />
+    <LiveNotifications />
     <div className={`shell${drawerOpen ? ' drawer-open' : ''}`}>
       <header className="topbar">
         <button type="button" className="menu-button" aria-expanded={drawerOpen} aria-controls="sidebar" onClick={() => setDrawerOpen((o) => !o)}>
           Menu
         </button>
         <span className="brand">Tmates</span>
+        <Bell className="topbar-bell" />
       </header>
       <aside id="sidebar" className="sidebar">
+        <Bell className="sidebar-bell" />
         <div className="org">
           <label htmlFor="org-switcher">Organisation</label>
           <select id="org-switcher" value={viewer.currentOrg.id} onChange={(e) => session.switchOrg(e.target.value)}>
@@ -144,6 +178,12 @@ function Shell() {
             </Route>
             <Route path="/settings">
               <Settings />
+            </Route>
+            <Route path="/notifications">
+              <Notifications />
+            </Route>
+            <Route path="/invitations/:token">
+              {(params) => <Invitation key={params.token} token={decodeURIComponent(params.token)} email={viewer.user.email} />}
             </Route>
             <Route>
               <p>

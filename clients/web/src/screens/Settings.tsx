@@ -9,10 +9,14 @@ import {
   WebUpdateSettingsDocument,
   type Theme,
 } from '../../../generated/graphql.ts';
+import { NotificationSettings } from '../components/NotificationSettings.tsx';
 import { errorMessage } from '../errors.ts';
 import { applyTheme } from '../theme.ts';
 
-/** Settings: profile, preferences (theme applies at once), organisation, members and invitations, API keys. */
+/**
+ * Settings: profile, preferences (theme applies at once), notifications and push on this device,
+ * organisation, members and invitations (with the link to send), API keys.
+ */
 export default function Settings() {
   const [{ data }, refetch] = useQuery({ query: WebSettingsDocument, requestPolicy: 'cache-and-network' });
   const [, updateProfile] = useMutation(WebUpdateProfileDocument);
@@ -67,6 +71,8 @@ export default function Settings() {
         ))}
       </fieldset>
 
+      <NotificationSettings />
+
       {canAdmin && (
         <form
           onSubmit={async (event) => {
@@ -106,7 +112,12 @@ export default function Settings() {
         >
           <label>Invite by email<input name="inviteEmail" type="email" required /></label>
           <button type="submit">Invite</button>
-          {inviteToken && <p role="status">Send this invitation token to them (shown once): <code>{inviteToken}</code></p>}
+          {inviteToken && (
+            <p role="status">
+              Send them this invitation link (shown once; it works for 7 days):{' '}
+              <code>{`${location.origin}/invitations/${encodeURIComponent(inviteToken)}`}</code>
+            </p>
+          )}
           <ul>{org.invitations.map((i) => <li key={i.id}>{i.email} · {i.status.toLowerCase()}</li>)}</ul>
         </form>
       )}
