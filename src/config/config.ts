@@ -158,6 +158,11 @@ const envSchema = z
     VAPID_PUBLIC_KEY: optionalString,
     VAPID_PRIVATE_KEY: optionalString,
     VAPID_SUBJECT: optionalString.default('mailto:admin@localhost'),
+    NOTIFY_COALESCE_SECONDS: integer(60, 0, 86_400),
+    SMTP_URL: url(['smtp:', 'smtps:']),
+    MAIL_FROM: optionalString.default('Tmates <tmates@localhost>'),
+    EXPO_PUSH_URL: url(['http:', 'https:']).default('https://exp.host/--/api/v2/push/send'),
+    EXPO_ACCESS_TOKEN: optionalString,
     MCP_TIMEOUT_MS: integer(30_000, 100, 600_000),
     MCP_MAX_RESULT_CHARS: integer(12_000, 100, 1_000_000),
     IMAGE_MODEL: optionalString.default('gpt-image-1'),
@@ -233,6 +238,20 @@ const envSchema = z
 
 type Env = z.output<typeof envSchema>;
 
+/** What notifications need: coalescing window, Expo's push API, SMTP. */
+export interface NotificationsConfig {
+  /** At most one push or mail per person and thread in this many seconds (default 60). */
+  coalesceSeconds: number;
+  /** `smtp://user:pass@host:port` or `smtps://…`; undefined: nothing is mailed (invitations included). */
+  smtpUrl: string | undefined;
+  /** The From of every mail, e.g. `Tmates <tmates@example.com>`. */
+  mailFrom: string;
+  /** Expo's push endpoint (default https://exp.host/--/api/v2/push/send). */
+  expoPushUrl: string;
+  /** Bearer token for Expo's enhanced push security; undefined: none sent. */
+  expoAccessToken: string | undefined;
+}
+
 export interface Config {
   env: Env['NODE_ENV'];
   port: number;
@@ -306,6 +325,12 @@ export interface Config {
    * TMATES_HOME/vapid.json when unset) and the subject (`mailto:` or https URL) web push signs with.
    */
   push: { allowPrivateNetworks: boolean; vapidPublicKey: string | undefined; vapidPrivateKey: string | undefined; vapidSubject: string };
+  /**
+   * Notifications: one push per person and thread per `coalesceSeconds` (more messages raise the
+   * count of the unread one); Expo's push API (`expoPushUrl`, bearer `expoAccessToken` when set);
+   * email over `smtpUrl` (unset: nothing is mailed) from `mailFrom`.
+   */
+  notifications: NotificationsConfig;
   redisUrl: string | undefined;
   corsOrigins: string[];
   logLevel: Env['LOG_LEVEL'];
@@ -466,6 +491,13 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     mcp: { allowPrivateNetworks: e.MCP_ALLOW_PRIVATE_NETWORKS, timeoutMs: e.MCP_TIMEOUT_MS, maxResultChars: e.MCP_MAX_RESULT_CHARS },
     images: { model: e.IMAGE_MODEL },
     push: { allowPrivateNetworks: e.PUSH_ALLOW_PRIVATE_NETWORKS, vapidPublicKey: e.VAPID_PUBLIC_KEY, vapidPrivateKey: e.VAPID_PRIVATE_KEY, vapidSubject: e.VAPID_SUBJECT },
+    notifications: {
+      coalesceSeconds: e.NOTIFY_COALESCE_SECONDS,
+      smtpUrl: e.SMTP_URL,
+      mailFrom: e.MAIL_FROM,
+      expoPushUrl: e.EXPO_PUSH_URL,
+      expoAccessToken: e.EXPO_ACCESS_TOKEN,
+    },
     redisUrl: e.REDIS_URL,
     corsOrigins: (e.CORS_ORIGINS ?? '')
       .split(',')

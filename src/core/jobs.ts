@@ -13,6 +13,12 @@ export interface JobPayloads {
   files__expire_upload: { fileId: string };
   files__purge: { fileId: string };
   tool_approvals__expire: { approvalId: string };
+  /**
+   * Notifications of an event (`source` + `id`: a message, goal or tool approval; `flush`: a
+   * notification whose coalesced messages wait to be pushed). Without `userId` the job fans out one
+   * job per recipient; with it, it notifies that person.
+   */
+  notifications__send: { source: 'message' | 'goal' | 'approval' | 'flush'; id: string; userId?: string; mentions?: string[] };
 }
 
 export type JobName = keyof JobPayloads;

@@ -5,6 +5,7 @@ import { expireUploadTask } from './tasks/files__expire_upload.ts';
 import { ingestFileTask } from './tasks/files__ingest.ts';
 import { purgeFileTask } from './tasks/files__purge.ts';
 import { advanceGoalTask } from './tasks/goals__advance.ts';
+import { sendNotificationsTask } from './tasks/notifications__send.ts';
 import { tickSchedulesTask } from './tasks/schedules__tick.ts';
 import { expireApprovalTask } from './tasks/tool_approvals__expire.ts';
 
@@ -20,4 +21,5 @@ export const tasks: readonly TaskDefinition<AppServices>[] = [
   ingestFileTask as TaskDefinition<AppServices>,
   expireUploadTask as TaskDefinition<AppServices>,
   purgeFileTask as TaskDefinition<AppServices>,
+  sendNotificationsTask as TaskDefinition<AppServices>,
 ];

@@ -145,6 +145,19 @@ export const eventBusLag = new Histogram({
   registers: [registry],
 });
 
+// --- Notifications -------------------------------------------------------------------------------
+
+/**
+ * Notification deliveries, by `channel` (web, mobile, email) and `outcome` (sent; failed: will be
+ * retried; removed: the push service said the target is gone, so it was deleted).
+ */
+export const notificationsSent = new Counter({
+  name: 'tmates_notifications_sent_total',
+  help: 'Notification deliveries by channel (web, mobile, email) and outcome (sent, failed, removed).',
+  labelNames: ['channel', 'outcome'] as const,
+  registers: [registry],
+});
+
 // --- Limits --------------------------------------------------------------------------------------
 
 /**

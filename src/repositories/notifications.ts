@@ -204,11 +204,11 @@ export async function coalesceNotification(
   return toNotification(row);
 }
 
-/** Records the outcome of a delivery (sent_at is set when any channel reached the person). */
+/** Records the outcome of a delivery: `sentAt` when it went out, null while it is to be retried. */
 export async function recordDelivery(db: Executor, id: string, delivery: DeliveryReport, sentAt: Date | null): Promise<Notification | undefined> {
   const row = await db
     .updateTable('notifications')
-    .set({ delivery: JSON.stringify(delivery), ...(sentAt ? { sent_at: sentAt } : {}) })
+    .set({ delivery: JSON.stringify(delivery), sent_at: sentAt })
     .where('id', '=', id)
     .returning(columns)
     .executeTakeFirst();

@@ -20,11 +20,12 @@ const OrgPayload = builder.objectRef<{ org: Org }>('OrgPayload').implement({
   fields: (t) => ({ org: t.field({ type: OrgRef, description: 'The organisation.', resolve: (p) => p.org }) }),
 });
 
-const InviteMemberPayload = builder.objectRef<{ invitation: Invitation; token: string }>('InviteMemberPayload').implement({
-  description: 'The invitation and its secret token. Send the token to the invitee; it is not shown again.',
+const InviteMemberPayload = builder.objectRef<{ invitation: Invitation; token: string; emailed: boolean }>('InviteMemberPayload').implement({
+  description: 'The invitation and its secret token. The token is mailed to the invitee when the server can send mail (`emailed`); else send it yourself. It is not shown again.',
   fields: (t) => ({
     invitation: t.field({ type: InvitationRef, description: 'The invitation.', resolve: (p) => p.invitation }),
     token: t.exposeString('token', { description: 'Secret for acceptInvitation (valid 7 days).' }),
+    emailed: t.exposeBoolean('emailed', { description: 'The invitee was mailed a link that accepts it (SMTP is configured and the mail went out).' }),
   }),
 });
 

@@ -1,6 +1,6 @@
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { findOwnNotifications, type Notification } from '../repositories/notifications.ts';
 import type { NotificationEventPayload } from '../services/notification-events.ts';
+import { notificationUrl } from '../services/notification-sender.ts';
 import { builder } from './builder.ts';
 import { isType, ViewerEventRef } from './events.ts';
 import { GoalRef } from './goals.ts';
@@ -18,13 +18,6 @@ export const NotificationKindEnum = builder.enumType('NotificationKind', {
     TOOL_APPROVAL: { value: 'tool_approval', description: 'A teammate’s tool call waits for the person’s approval.' },
   } as const,
 });
-
-/** The web app path a notification opens (global ids, as the app's routes use them). */
-export function notificationUrl(n: Notification): string {
-  if (n.goalId) return `/goals/${encodeGlobalID('Goal', n.goalId)}`;
-  if (n.threadId) return `/threads/${encodeGlobalID('Thread', n.threadId)}`;
-  return '/';
-}
 
 export const NotificationRef = builder.loadableNode('Notification', {
   description:

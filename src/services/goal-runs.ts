@@ -9,6 +9,7 @@ import { appendMessage, findReplyOfRun } from '../repositories/messages.ts';
 import { RUN_INTERRUPTED, type Run } from '../repositories/runs.ts';
 import { findTeammatesInOrg } from '../repositories/teammates.ts';
 import { messageEvent } from './message-events.ts';
+import { notifyAbout } from './notify.ts';
 import { createPostIn } from './pinboard.ts';
 import { postSystemMessage } from './system-messages.ts';
 import { findThread } from '../repositories/threads.ts';
@@ -70,6 +71,7 @@ async function planEnded(services: Pick<AppServices, 'jobs'>, trx: Executor, emi
     await updateGoal(trx, goal.id, { status: run.status === 'cancelled' ? 'cancelled' : 'failed', error, finished: true });
     await emit(goalEvent(goal, 'status'));
     if (run.status === 'failed') {
+      await notifyAbout(services, trx, 'goal', goal.id);
       const thread = await findThread(trx, goal.threadId);
       if (thread) await postSystemMessage(trx, emit, thread, `The goal could not be planned: ${run.error ?? 'unknown error'}`);
     }
@@ -119,6 +121,7 @@ async function reportEnded(services: Pick<AppServices, 'jobs'>, trx: Executor, e
     const error = run.status === 'cancelled' ? 'The report was stopped.' : `The report could not be written: ${run.error ?? 'unknown error'}`;
     await updateGoal(trx, goal.id, { status: run.status === 'cancelled' ? 'cancelled' : 'failed', error: goal.error ?? error, reportMessageId: reply?.id ?? null, finished: true });
     await emit(goalEvent(goal, 'status'));
+    if (run.status !== 'cancelled') await notifyAbout(services, trx, 'goal', goal.id);
     return;
   }
   const brief = goal.instruction.length > 120 ? `${goal.instruction.slice(0, 119)}…` : goal.instruction;
@@ -137,4 +140,5 @@ async function reportEnded(services: Pick<AppServices, 'jobs'>, trx: Executor, e
     finished: true,
   });
   await emit(goalEvent(goal, 'status'));
+  await notifyAbout(services, trx, 'goal', goal.id);
 }

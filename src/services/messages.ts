@@ -14,6 +14,7 @@ import { ConflictError } from './errors.ts';
 import { stopThreadWork } from './goals.ts';
 import { attachFilesToMessage } from './message-files.ts';
 import { messageEvent } from './message-events.ts';
+import { notifyAbout } from './notify.ts';
 import { lockForRunQuota, startRunsForMessage } from './runs.ts';
 import { postSystemMessage } from './system-messages.ts';
 import { lockVisibleThread, visibleThread } from './threads.ts';
@@ -118,6 +119,7 @@ export async function sendMessage(
     await attachFilesToMessage(trx, locked.orgId, message.id, values.fileIds);
     const mentions = values.body.includes('@') ? mentionedUsers(values.body, await otherPeopleInThread(trx, locked.id, viewer.user.id)) : [];
     await emit({ ...messageEvent(message, true), mentions });
+    await notifyAbout(services, trx, 'message', message.id, mentions);
     if (!route) {
       await stopTeammates(services, trx, emit, locked);
       return { message, runs: [], created: true };

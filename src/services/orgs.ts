@@ -25,6 +25,7 @@ import { emailSchema } from './accounts.ts';
 import { planOf } from './plan-in-force.ts';
 import { ConflictError, ForbiddenError, NotFoundError, PlanLimitError } from './errors.ts';
 import { parseInput } from './validation.ts';
+import { canMail, sendMail } from './mailer.ts';
 import { textSchema } from './text.ts';
 import { ensureDefaultThread, onOrgMemberJoined, onOrgMemberRemoved } from './threads.ts';
 import { transactionWithEvents } from '../realtime/transactional.ts';
@@ -61,11 +62,18 @@ export async function createOrg(services: Pick<AppServices, 'db'>, viewer: Viewe
   });
 }
 
+/**
+ * Invites an email address into the current organisation (owners and admins of team
+ * organisations). The token goes back to the inviter; with SMTP_URL set it is also mailed to the
+ * invitee, as a link `${PUBLIC_URL}/invitations/<token>` that the web app accepts. A mail that cannot
+ * be sent is logged and reported as `emailed: false`: the invitation stands.
+ * Errors: ValidationError, ForbiddenError, ConflictError (already a member).
+ */
 export async function inviteMember(
-  services: Pick<AppServices, 'db'>,
+  services: Pick<AppServices, 'db' | 'config' | 'logger'>,
   viewer: Viewer,
   input: unknown,
-): Promise<{ invitation: Invitation; token: string }> {
+): Promise<{ invitation: Invitation; token: string; emailed: boolean }> {
   const { email, role } = parseInput(
     z.object({ email: emailSchema, role: z.enum(['admin', 'member']).default('member') }),
     input,
@@ -85,7 +93,31 @@ export async function inviteMember(
     invitedBy: viewer.user.id,
     expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
   });
-  return { invitation, token };
+  const emailed = await mailInvitation(services, viewer, invitation, token);
+  return { invitation, token, emailed };
+}
+
+/** The web app path that accepts an invitation. */
+export const invitationPath = (token: string) => `/invitations/${encodeURIComponent(token)}`;
+
+async function mailInvitation(services: Pick<AppServices, 'config' | 'logger'>, viewer: Viewer, invitation: Invitation, token: string): Promise<boolean> {
+  const { notifications, publicUrl } = services.config;
+  if (!canMail(notifications)) return false;
+  const link = publicUrl ? `${publicUrl.replace(/\/$/, '')}${invitationPath(token)}` : undefined;
+  const text = [
+    `${viewer.user.displayName} invited you to join ${viewer.org.name} on Tmates as ${invitation.role === 'admin' ? 'an admin' : 'a member'}.`,
+    '',
+    link ? `Accept the invitation: ${link}` : `Sign in to Tmates with this address and accept the invitation with this code: ${token}`,
+    '',
+    `The invitation is for ${invitation.email} and expires on ${invitation.expiresAt.toUTCString()}.`,
+  ].join('\n');
+  try {
+    await sendMail(notifications, { to: invitation.email, subject: `${viewer.user.displayName} invited you to ${viewer.org.name} on Tmates`, text });
+    return true;
+  } catch (error) {
+    services.logger.warn({ err: error, invitationId: invitation.id }, 'mailing an invitation failed; the inviter has the token');
+    return false;
+  }
 }
 
 /** Joins the invitation's organisation; the signed-in user's email must be the invited one. */

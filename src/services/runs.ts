@@ -29,6 +29,7 @@ import { NotFoundError, PlanLimitError } from './errors.ts';
 import { billingStateOf } from './plan-in-force.ts';
 import { goalRunEnded, goalRunStarted } from './goal-runs.ts';
 import { messageEvent } from './message-events.ts';
+import { notifyAbout } from './notify.ts';
 import type { Viewer } from '../core/viewer.ts';
 import { rejectApprovalsOfCancelledRuns } from './approval-events.ts';
 
@@ -231,6 +232,8 @@ export async function endRun(services: AppServices, started: StartedRun, outcome
         expectStatus: ['streaming', 'cancelled'],
       });
       if (written) await emit(messageEvent(written, false));
+      // Only the final answer notifies (never a delta or a streaming revision).
+      if (written?.status === 'complete' && written.body.trim()) await notifyAbout(services, trx, 'message', written.id);
     }
     if (ended) {
       await emit(runEvent(ended));

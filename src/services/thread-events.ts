@@ -9,6 +9,7 @@ import { pinboardEventFor, type PinboardEventPayload } from './pinboard-events.t
 import { goalEventFor, type GoalEventPayload } from './goal-events.ts';
 import type { Viewer } from '../core/viewer.ts';
 import { approvalEventFor, type ApprovalEventPayload } from './approval-events.ts';
+import { openLiveSession } from './live-sessions.ts';
 import { notificationEventFor, type NotificationEventPayload } from './notification-events.ts';
 
 /** What a `threadEvents` / `viewerEvents` subscriber receives (before GraphQL shapes it). */
@@ -125,6 +126,10 @@ export async function subscribeThreadEvents(
   }
   current = thread;
   lastSeq = afterSeq ?? thread.lastEventSeq;
+  // Watching this thread (for every process's notification sender): no notification about it meanwhile.
+  const closeSession = await openLiveSession(services, viewer.user.id, threadId);
+  if (queue.closed) closeSession();
+  else unsubscribers.push(closeSession);
 
   async function replay(): Promise<void> {
     for (;;) {
@@ -213,7 +218,7 @@ export async function subscribeThreadEvents(
  * organisation — new threads they are in, new messages in their threads (flagged when they are
  * @mentioned) — changes to its pinboard, goals and files. Live only; thread history is for `threadEvents`.
  */
-export function subscribeViewerEvents(services: AppServices, viewer: Viewer): AsyncQueue<ViewerEventPayload> {
+export async function subscribeViewerEvents(services: AppServices, viewer: Viewer): Promise<AsyncQueue<ViewerEventPayload>> {
   ensurePreparer(services);
   const unsubscribers: Array<() => void> = [];
   const queue = new AsyncQueue<ViewerEventPayload>(() => unsubscribers.forEach((u) => u()));
@@ -292,5 +297,9 @@ export function subscribeViewerEvents(services: AppServices, viewer: Viewer): As
       chain = chain.then(() => handle(event)).catch((error) => queue.end(error));
     }),
   );
+  // Online (for every process's notification sender): no notification by email meanwhile.
+  const closeSession = await openLiveSession(services, viewer.user.id, null);
+  if (queue.closed) closeSession();
+  else unsubscribers.push(closeSession);
   return queue;
 }

@@ -20,6 +20,7 @@ import { approvalEvent } from '../../services/approval-events.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../services/errors.ts';
 import { goalEvent } from '../../services/goal-runs.ts';
 import { messageEvent } from '../../services/message-events.ts';
+import { notifyAbout } from '../../services/notify.ts';
 import { runEvent, type StartedRun } from '../../services/runs.ts';
 import { parseInput } from '../../services/validation.ts';
 import type { Viewer } from '../../core/viewer.ts';
@@ -61,6 +62,7 @@ export async function parkRun(services: AppServices, started: StartedRun, waitin
     }
     await emit(runEvent(parked));
     await emit(approvalEvent(approval));
+    await notifyAbout(services, trx, 'approval', approval.id);
     if (parked.goalId && parked.goalTaskId) {
       // The task stays RUNNING (and its goal too); its progress says what it waits for.
       await updateTask(trx, parked.goalTaskId, { progress: `Waiting for approval to use ${request.tool}` });

@@ -1,0 +1,21 @@
+import type { Executor } from '../db/database.ts';
+import type { AppServices } from '../core/context.ts';
+import type { JobPayloads } from '../core/jobs.ts';
+
+export type NotificationSource = JobPayloads['notifications__send']['source'];
+
+/**
+ * Asks for the notifications of an event, in the transaction of the event: one job, which finds
+ * the recipients and fans out one job per person (so a turn never waits for it, and nothing is
+ * sent for an event that rolls back). Sources: a new final message (`mentions`: people it
+ * @mentions), a goal that succeeded or failed, a tool approval that waits.
+ */
+export async function notifyAbout(
+  services: Pick<AppServices, 'jobs'>,
+  trx: Executor,
+  source: Exclude<NotificationSource, 'flush'>,
+  id: string,
+  mentions: string[] = [],
+): Promise<void> {
+  await services.jobs.add(trx, 'notifications__send', { source, id, ...(mentions.length ? { mentions } : {}) }, { jobKey: `notify:${source}:${id}` });
+}
