@@ -135,6 +135,15 @@ describe.skipIf(!browserTestsEnabled)('web: notifications, push on this device, 
       await waitFor(async () => !(await section.getByRole('checkbox', { name: 'Mentions' }).isChecked()) && (await section.getByRole('checkbox', { name: 'Mentions' }).isDisabled()), 'the toggles to follow');
       const { viewer } = await gqlAs(server, user, '{ viewer { settings { notifications { enabled mentions directMessages teamMessages } } } }');
       expect(viewer.settings.notifications).toEqual({ enabled: false, mentions: false, directMessages: false, teamMessages: false });
+
+      // Signing out takes this browser off the person's push targets (someone else may sign in here).
+      await section.getByRole('button', { name: 'Turn on push notifications on this device' }).click();
+      await section.getByText('This device receives push notifications.').waitFor();
+      expect((await gqlAs(server, user, '{ pushTargets { id } }')).pushTargets).toHaveLength(1);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('button', { name: 'Sign up', exact: true }).waitFor();
+      expect((await gqlAs(server, user, '{ pushTargets { id } }')).pushTargets).toEqual([]);
+      expect(await page.evaluate(() => (window as unknown as { __unsubscribed: number }).__unsubscribed)).toBe(2);
       expect(problems).toEqual([]);
     } finally {
       await context.close();
@@ -204,6 +213,36 @@ describe.skipIf(!browserTestsEnabled)('web: notifications, push on this device, 
       expect(await unreadCount(server, user)).toBe(0);
       expect(await unreadCount(server, other)).toBe(1);
       expect(await page.getByRole('button', { name: 'Mark all as read' }).count()).toBe(0);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('end to end with the server’s notifications: another person’s message raises the bell live; opening the thread reads it', async () => {
+    const owner = await signUpUser(server, 'Speaker');
+    const { createOrg } = await gqlAs(server, owner, 'mutation { createOrg(input: { name: "Harbour" }) { ... on OrgPayload { org { id } } ... on Error { message } } }');
+    const orgId: string = createOrg.org.id;
+    const mate = await signUpUser(server, 'Listener');
+    const { inviteMember } = await gqlAs(server, owner, 'mutation($e: String!) { inviteMember(input: { email: $e }) { ... on InviteMemberPayload { token } ... on Error { message } } }', { e: mate.email }, orgId);
+    expect((await gqlAs(server, mate, 'mutation($t: String!) { acceptInvitation(input: { token: $t }) { __typename } }', { t: inviteMember.token })).acceptInvitation.__typename).toBe('OrgPayload');
+    const { createThread } = await gqlAs(server, owner, 'mutation($u: ID!) { createThread(input: { kind: TEAM, teammateIds: [], userIds: [$u], title: "Dock" }) { ... on CreateThreadPayload { thread { id } } ... on Error { message } } }', { u: mate.userId }, orgId);
+    const threadId: string = createThread.thread.id;
+
+    const { page, problems, context } = await openApp(chrome.browser, origin(server), { user: mate, orgId, path: '/notifications' });
+    try {
+      await page.getByText('No notifications yet.').waitFor();
+      await waitFor(async () => server.app.services.bus.listenerCount() > 0, 'the subscription');
+      const sent = await gqlAs(server, owner, 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { __typename ... on Error { message } } }', { input: { threadId, body: 'The ferry leaves at nine' } }, orgId);
+      expect(sent.sendMessage.__typename).toBe('SendMessagePayload');
+      await page.getByRole('link', { name: 'Notifications, 1 unread' }).waitFor({ timeout: 60_000 });
+      const item = page.getByRole('list', { name: 'Notifications list' }).getByRole('listitem').first();
+      await waitFor(async () => (await item.textContent())?.includes('The ferry leaves at nine'), 'the notification in the list');
+      expect(await item.getAttribute('class')).toBe('unread');
+      // The person opens the thread from the sidebar, not from the notification: it is read all the same.
+      await page.goto(`/threads/${threadId}`);
+      await page.getByRole('link', { name: 'Notifications', exact: true }).waitFor();
+      await waitFor(async () => (await unreadCount(server, mate, orgId)) === 0, 'the notification to be read on the server');
       expect(problems).toEqual([]);
     } finally {
       await context.close();

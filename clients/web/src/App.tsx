@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
-import { Provider, useQuery } from 'urql';
+import { Provider, useClient, useQuery } from 'urql';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { WebViewerDocument } from '../../generated/graphql.ts';
 import { createClients, useSocketState, type Clients } from './client.ts';
@@ -8,8 +8,9 @@ import { applyTheme } from './theme.ts';
 import { LiveApprovals, usePendingApprovals } from './approvals.ts';
 import { Bell } from './components/Bell.tsx';
 import { invitationTokenIn, pendingInvitation } from './invitation.ts';
-import { LiveNotifications, useNotificationActions } from './notifications.ts';
+import { LiveNotifications, useNotificationActions, useReadNotificationsOfThread } from './notifications.ts';
 import { onNotificationClick, openedNotification } from './push.ts';
+import { signOut } from './sign-out.ts';
 import { SignIn } from './screens/SignIn.tsx';
 import { LiveViewer, ThreadList } from './screens/ThreadList.tsx';
 import { ThreadView } from './screens/ThreadView.tsx';
@@ -46,6 +47,8 @@ function Shell() {
   const [location, navigate] = useLocation();
   const [drawerOpen, setDrawerOpen] = useState(false);
   const { markRead } = useNotificationActions();
+  const client = useClient();
+  useReadNotificationsOfThread(/^\/threads\/([^/]+)$/.exec(location)?.[1] ?? null);
   const { state } = useSocketState();
   const approvalsPending = usePendingApprovals().size;
   useEffect(() => setDrawerOpen(false), [location]);
@@ -136,10 +139,7 @@ function Shell() {
           <span>{viewer.user.displayName}</span>
           <button
             type="button"
-            onClick={() => {
-              if (localStorage.getItem('tmates.supabase')) void import('./supabase.ts').then((m) => m.supabaseSignOut());
-              session.signOut();
-            }}
+            onClick={() => void signOut(client)}
           >
             Sign out
           </button>

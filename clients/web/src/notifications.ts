@@ -149,3 +149,25 @@ export function useNotificationActions() {
   );
   return { loadMore, markRead };
 }
+
+/**
+ * While a thread is open, its unread notifications (those loaded) are read: the person is looking at
+ * what they announce. Mounted in the shell with the open thread's id.
+ */
+export function useReadNotificationsOfThread(threadId: string | null) {
+  const { items } = useNotifications();
+  const { markRead } = useNotificationActions();
+  const ids = threadId ? items.filter((n) => !n.readAt && n.thread?.id === threadId && !marking.has(n.id)).map((n) => n.id) : [];
+  const key = ids.join(',');
+  useEffect(() => {
+    if (!key) return;
+    const batch = key.split(',');
+    for (const id of batch) marking.add(id);
+    void markRead({ ids: batch }).finally(() => {
+      for (const id of batch) marking.delete(id);
+    });
+  }, [key, markRead]);
+}
+
+/** Notifications being marked read by `useReadNotificationsOfThread` (not asked twice meanwhile). */
+const marking = new Set<string>();

@@ -123,3 +123,18 @@ if (typeof location !== 'undefined') {
     history.replaceState(history.state, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
   }
 }
+
+/**
+ * On sign-out: this browser stops receiving the person's notifications. `removeTarget` deletes the
+ * server's push target for the endpoint (while the token still works), then the subscription is
+ * dropped. Bounded to `ms`, so signing out never waits on a slow network.
+ */
+export async function forgetThisDevice(removeTarget: (endpoint: string) => Promise<unknown>, ms = 3_000): Promise<void> {
+  const work = (async () => {
+    const subscription = await currentSubscription();
+    if (!subscription) return;
+    await removeTarget(subscription.endpoint).catch(() => undefined);
+    await subscription.unsubscribe().catch(() => false);
+  })();
+  await Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, ms))]);
+}

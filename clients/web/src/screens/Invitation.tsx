@@ -5,6 +5,7 @@ import { WebAcceptInvitationDocument } from '../../../generated/graphql.ts';
 import { describeCombinedError } from '../errors.ts';
 import { pendingInvitation } from '../invitation.ts';
 import { session } from '../session.ts';
+import { signOut } from '../sign-out.ts';
 
 type Outcome =
   | { kind: 'joined'; orgId: string; orgName: string }
@@ -80,7 +81,7 @@ export default function Invitation({ token, email }: { token: string; email: str
             This invitation was sent to another email address; you are signed in as {email}. Sign in with the invited
             address to join.
           </p>
-          <button type="button" onClick={() => session.signOut()}>
+          <button type="button" onClick={() => void signOut(client)}>
             Sign out and use the invited account
           </button>
         </>
