@@ -315,6 +315,31 @@ describe.skipIf(!browserTestsEnabled)('web: notifications, push on this device, 
       await context.close();
     }
   });
+
+  it('shows the inviter the link to send when the server mails nothing (no SMTP_URL); the link opens the invitation', async () => {
+    const owner = await signUpUser(server, 'Linker');
+    const { createOrg } = await gqlAs(server, owner, 'mutation { createOrg(input: { name: "Beacon" }) { ... on OrgPayload { org { id } } ... on Error { message } } }');
+    const orgId: string = createOrg.org.id;
+    const mate = await signUpUser(server, 'Linked');
+    const { page, problems, context } = await openApp(chrome.browser, origin(server), { user: owner, orgId, path: '/settings' });
+    try {
+      await page.getByRole('textbox', { name: 'Invite by email' }).fill(mate.email);
+      await page.getByRole('button', { name: 'Invite', exact: true }).click();
+      const status = page.getByRole('status').filter({ hasText: `Send ${mate.email} this invitation link` });
+      const link = (await status.locator('code').textContent())!;
+      expect(link).toMatch(new RegExp(`^${origin(server)}/invitations/[^/]+$`));
+      const invitee = await openApp(chrome.browser, origin(server), { user: mate, path: new URL(link).pathname });
+      try {
+        await invitee.page.getByText('You joined Beacon.').waitFor();
+        expect(invitee.problems).toEqual([]);
+      } finally {
+        await invitee.context.close();
+      }
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 });
 
 /** A DevTools protocol session with its ServiceWorker domain on, and the page's service worker registration id. */

@@ -26,7 +26,7 @@ export default function Settings() {
   const [, revokeKey] = useMutation(WebRevokeApiKeyDocument);
   const [status, setStatus] = useState<string | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
-  const [inviteToken, setInviteToken] = useState<string | null>(null);
+  const [invited, setInvited] = useState<{ email: string; token: string; emailed: boolean } | null>(null);
   const viewer = data?.viewer;
   if (!viewer) return <div className="skeleton" />;
   const org = viewer.currentOrg;
@@ -104,7 +104,7 @@ export default function Settings() {
             const result = await invite({ input: { email } });
             const payload = result.data?.inviteMember;
             if (payload?.__typename === 'InviteMemberPayload') {
-              setInviteToken(payload.token);
+              setInvited({ email, token: payload.token, emailed: payload.emailed });
               form.reset();
               again();
             } else setStatus(errorMessage(payload ?? null));
@@ -112,10 +112,10 @@ export default function Settings() {
         >
           <label>Invite by email<input name="inviteEmail" type="email" required /></label>
           <button type="submit">Invite</button>
-          {inviteToken && (
+          {invited && (
             <p role="status">
-              Send them this invitation link (shown once; it works for 7 days):{' '}
-              <code>{`${location.origin}/invitations/${encodeURIComponent(inviteToken)}`}</code>
+              {invited.emailed ? `We emailed ${invited.email} a link to join. You can also send them this link` : `Send ${invited.email} this invitation link`}{' '}
+              (shown once; it works for 7 days): <code>{`${location.origin}/invitations/${encodeURIComponent(invited.token)}`}</code>
             </p>
           )}
           <ul>{org.invitations.map((i) => <li key={i.id}>{i.email} · {i.status.toLowerCase()}</li>)}</ul>
