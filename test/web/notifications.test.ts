@@ -63,7 +63,7 @@ describe.skipIf(!browserTestsEnabled)('web: notifications, push on this device, 
   let server: TestServer;
   useTestServer({ worker: true, env: { PUSH_ALLOW_PRIVATE_NETWORKS: 'true', NOTIFY_COALESCE_SECONDS: '0' } }, (s) => (server = s));
 
-  it('registers the service worker at start-up; a push it receives is shown with its title, body and url', async () => {
+  it('registers the service worker at start-up; a push it receives is shown with its title, body and url; a click opens the url in the tab and reads it', async () => {
     const user = await signUpUser(server, 'Pushed');
     const { page, problems, context } = await openApp(chrome.browser, origin(server), { user, path: '/threads' });
     try {
@@ -99,6 +99,35 @@ describe.skipIf(!browserTestsEnabled)('web: notifications, push on this device, 
         'the generic notification',
         20_000,
       );
+
+      // A click on a shown notification, with the app open in a tab: the service worker sends the tab
+      // its url and id; the app goes there and marks it read. The click is a synthetic
+      // `notificationclick` in the worker (no real click can be made here), so focusing the tab is not
+      // covered (it needs a real click's user activation), nor opening a new tab.
+      const n = await notify(server, user, { title: 'Goal done: the launch plan', kind: 'goal_succeeded' });
+      await page.getByRole('link', { name: 'Notifications, 1 unread' }).waitFor();
+      await cdp.send('ServiceWorker.deliverPushMessage', {
+        origin: origin(server),
+        registrationId,
+        data: JSON.stringify({ title: n.title, body: n.body, url: '/files', tag: n.id, notificationId: toGlobalId('Notification', n.id) }),
+      });
+      const worker = context.serviceWorkers().find((w) => w.url().endsWith('/sw.js')) ?? (await context.waitForEvent('serviceworker'));
+      await worker.evaluate(async (tag) => {
+        // The worker's globals (the WebWorker lib is not in this file's types).
+        const sw = self as unknown as { registration: { getNotifications(filter: { tag: string }): Promise<unknown[]> }; dispatchEvent(event: unknown): boolean };
+        const NotificationEvent = (self as unknown as { NotificationEvent: new (type: string, init: { notification: unknown }) => unknown }).NotificationEvent;
+        const shown = await (async () => {
+          for (;;) {
+            const [found] = await sw.registration.getNotifications({ tag });
+            if (found) return found;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+        })();
+        sw.dispatchEvent(new NotificationEvent('notificationclick', { notification: shown }));
+      }, n.id);
+      await page.waitForURL('**/files');
+      await page.getByRole('link', { name: 'Notifications', exact: true }).waitFor();
+      expect(await unreadCount(server, user)).toBe(0);
       expect(problems).toEqual([]);
     } finally {
       await context.close();

@@ -61,12 +61,14 @@ function Shell() {
     const token = pendingInvitation.get();
     if (token && invitationTokenIn(location) === null) navigate(`/invitations/${encodeURIComponent(token)}`, { replace: true });
   }, []);
+  // Bumped by each notification click the service worker sends to this tab.
+  const [clicks, setClicks] = useState(0);
   useEffect(
     () =>
-      // A push notification clicked while a tab is open: the service worker sends it here.
       onNotificationClick((click) => {
         navigate(click.url);
         openedNotification.set(click);
+        setClicks((n) => n + 1);
       }),
     [navigate],
   );
@@ -78,7 +80,7 @@ function Shell() {
     if (opened.orgId && opened.orgId !== currentOrgId) return session.switchOrg(opened.orgId);
     openedNotification.clear();
     if (opened.notificationId) void markRead({ ids: [opened.notificationId] });
-  }, [currentOrgId, markRead]);
+  }, [currentOrgId, markRead, clicks]);
   useEffect(() => {
     // A token the server no longer accepts (expired, revoked): back to sign-in.
     if (!fetching && (data && !data.viewer)) session.signOut();
