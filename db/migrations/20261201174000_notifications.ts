@@ -19,6 +19,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       updated_at timestamptz not null default now(),
       read_at timestamptz,
       sent_at timestamptz,
+      sent_count integer not null default 0,
       delivery jsonb not null default '{}'
     )
   `.execute(db);
@@ -34,6 +35,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       'What a person is told about while away: one row per event, or per thread for messages (coalesced: count is the messages it stands for)'
   `.execute(db);
   await sql`comment on column notifications.source_keys is 'Events already counted in this row (message:<id>…), so a retried job counts nothing twice'`.execute(db);
+  await sql`comment on column notifications.sent_count is 'count as of the last delivery: a flush at the end of the coalescing window pushes only when count grew'`.execute(db);
   await sql`comment on column notifications.delivery is 'Outcome per channel of the last delivery: {"web": "sent", "email": "skipped", …}'`.execute(db);
 
   await sql`

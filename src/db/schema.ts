@@ -256,6 +256,10 @@ export interface Notifications {
   read_at: Timestamp | null;
   sent_at: Timestamp | null;
   /**
+   * count as of the last delivery: a flush at the end of the coalescing window pushes only when count grew
+   */
+  sent_count: Generated<number>;
+  /**
    * Events already counted in this row (message:<id>…), so a retried job counts nothing twice
    */
   source_keys: Generated<string[]>;

@@ -25,6 +25,8 @@ export interface Notification {
   readAt: Date | null;
   /** When it was last pushed or mailed; null: never (coalesced within the window, or the person was watching). */
   sentAt: Date | null;
+  /** `count` as of the last delivery. */
+  sentCount: number;
   delivery: DeliveryReport;
 }
 
@@ -43,6 +45,7 @@ const columns = [
   'updated_at',
   'read_at',
   'sent_at',
+  'sent_count',
   'delivery',
 ] as const;
 
@@ -62,6 +65,7 @@ function toNotification(row: Pick<Selectable<Notifications>, (typeof columns)[nu
     updatedAt: row.updated_at,
     readAt: row.read_at,
     sentAt: row.sent_at,
+    sentCount: row.sent_count,
     delivery: (row.delivery ?? {}) as DeliveryReport,
   };
 }
@@ -204,11 +208,14 @@ export async function coalesceNotification(
   return toNotification(row);
 }
 
-/** Records the outcome of a delivery: `sentAt` when it went out, null while it is to be retried. */
-export async function recordDelivery(db: Executor, id: string, delivery: DeliveryReport, sentAt: Date | null): Promise<Notification | undefined> {
+/**
+ * Records the outcome of a delivery of the notification as it was at `count`: `sentAt` when it
+ * went out, null while it is to be retried.
+ */
+export async function recordDelivery(db: Executor, id: string, delivery: DeliveryReport, sentAt: Date | null, count: number): Promise<Notification | undefined> {
   const row = await db
     .updateTable('notifications')
-    .set({ delivery: JSON.stringify(delivery), sent_at: sentAt })
+    .set({ delivery: JSON.stringify(delivery), sent_at: sentAt, ...(sentAt ? { sent_count: count } : {}) })
     .where('id', '=', id)
     .returning(columns)
     .executeTakeFirst();

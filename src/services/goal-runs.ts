@@ -71,7 +71,7 @@ async function planEnded(services: Pick<AppServices, 'jobs'>, trx: Executor, emi
     await updateGoal(trx, goal.id, { status: run.status === 'cancelled' ? 'cancelled' : 'failed', error, finished: true });
     await emit(goalEvent(goal, 'status'));
     if (run.status === 'failed') {
-      await notifyAbout(services, trx, 'goal', goal.id);
+      await notifyAbout(services, trx, { source: 'goal', id: goal.id, threadId: goal.threadId });
       const thread = await findThread(trx, goal.threadId);
       if (thread) await postSystemMessage(trx, emit, thread, `The goal could not be planned: ${run.error ?? 'unknown error'}`);
     }
@@ -121,7 +121,7 @@ async function reportEnded(services: Pick<AppServices, 'jobs'>, trx: Executor, e
     const error = run.status === 'cancelled' ? 'The report was stopped.' : `The report could not be written: ${run.error ?? 'unknown error'}`;
     await updateGoal(trx, goal.id, { status: run.status === 'cancelled' ? 'cancelled' : 'failed', error: goal.error ?? error, reportMessageId: reply?.id ?? null, finished: true });
     await emit(goalEvent(goal, 'status'));
-    if (run.status !== 'cancelled') await notifyAbout(services, trx, 'goal', goal.id);
+    if (run.status !== 'cancelled') await notifyAbout(services, trx, { source: 'goal', id: goal.id, threadId: goal.threadId });
     return;
   }
   const brief = goal.instruction.length > 120 ? `${goal.instruction.slice(0, 119)}…` : goal.instruction;
@@ -140,5 +140,5 @@ async function reportEnded(services: Pick<AppServices, 'jobs'>, trx: Executor, e
     finished: true,
   });
   await emit(goalEvent(goal, 'status'));
-  await notifyAbout(services, trx, 'goal', goal.id);
+  await notifyAbout(services, trx, { source: 'goal', id: goal.id, threadId: goal.threadId });
 }

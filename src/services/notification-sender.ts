@@ -24,6 +24,7 @@ import { isOnline, isWatching } from './live-sessions.ts';
 import { sendMail } from './mailer.ts';
 import { sendExpoPush, sendWebPush, type PushMessage, type TargetOutcome } from './notification-delivery.ts';
 import { notificationEvent } from './notification-events.ts';
+import { recipientQueue } from './notify.ts';
 import { readUserSettings, type UserSettings } from './settings.ts';
 
 type Payload = JobPayloads['notifications__send'];
@@ -44,14 +45,14 @@ export async function sendNotifications(services: AppServices, payload: Payload)
   if (draft.threadId && (await isWatching(services, payload.userId, draft.threadId))) return; // looking at it now
   const { notification, send } = await record(services, draft);
   if (send) await deliver(services, notification);
-  else if (draft.coalesce && notification.sentAt) await scheduleFlush(services, notification);
+  else if (draft.coalesce) await scheduleFlush(services, notification);
 }
 
 /** One job per recipient (keyed, so a retried fan-out adds none twice). */
 async function fanOut(services: AppServices, payload: Payload): Promise<void> {
   const recipients = await recipientsOf(services, payload);
   for (const userId of recipients) {
-    await services.jobs.add(services.db, 'notifications__send', { ...payload, userId }, { jobKey: `notify:${payload.source}:${payload.id}:${userId}` });
+    await services.jobs.add(services.db, 'notifications__send', { ...payload, userId }, { jobKey: `notify:${payload.source}:${payload.id}:${userId}`, queueName: recipientQueue(userId) });
   }
 }
 
@@ -220,19 +221,22 @@ async function record(services: AppServices, draft: Draft): Promise<{ notificati
   });
 }
 
-/** Coalesced messages wait for the end of the window; then one push says how many there are. */
+/**
+ * Coalesced messages wait for the end of the window (from the last push, or from now while the
+ * first push is still under way); then one push says how many there are.
+ */
 async function scheduleFlush(services: AppServices, n: Notification): Promise<void> {
-  const runAt = new Date(n.sentAt!.getTime() + services.config.notifications.coalesceSeconds * 1000);
-  await services.jobs.add(services.db, 'notifications__send', { source: 'flush', id: n.id, userId: n.userId }, { jobKey: `notify:flush:${n.id}`, runAt });
+  const from = n.sentAt ?? services.clock.now();
+  const runAt = new Date(from.getTime() + services.config.notifications.coalesceSeconds * 1000);
+  await services.jobs.add(services.db, 'notifications__send', { source: 'flush', id: n.id, userId: n.userId }, { jobKey: `notify:flush:${n.id}`, runAt, queueName: recipientQueue(n.userId) });
 }
 
 /** The end of a window: push a still-unread notification that gained messages since its last push. */
 async function flushNotification(services: AppServices, id: string): Promise<void> {
   const n = await findNotification(services.db, id);
-  if (!n || n.readAt || !n.sentAt || n.updatedAt.getTime() <= n.sentAt.getTime()) return;
-  if (services.clock.now().getTime() - n.sentAt.getTime() < services.config.notifications.coalesceSeconds * 1000) {
-    return scheduleFlush(services, n); // pushed again meanwhile: wait for the end of the new window
-  }
+  if (!n || n.readAt || n.count <= n.sentCount) return;
+  const windowMs = services.config.notifications.coalesceSeconds * 1000;
+  if (n.sentAt && services.clock.now().getTime() - n.sentAt.getTime() < windowMs) return scheduleFlush(services, n); // pushed again meanwhile
   if (n.threadId && (await isWatching(services, n.userId, n.threadId))) return;
   await deliver(services, n);
 }
@@ -280,7 +284,7 @@ async function deliver(services: AppServices, n: Notification): Promise<void> {
     }
   }
   const failed = failures.length > 0 || mailError !== undefined;
-  await recordDelivery(services.db, n.id, report, failed ? null : services.clock.now());
+  await recordDelivery(services.db, n.id, report, failed ? null : services.clock.now(), n.count);
   if (failed) {
     const reasons = [...failures.map((f) => `${f.target.kind} target ${f.target.id}: ${f.error ?? 'failed'}`), ...(mailError ? [`email: ${(mailError as Error).message}`] : [])];
     throw new Error(`notification ${n.id} not delivered: ${reasons.join('; ')}`);

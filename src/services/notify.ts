@@ -13,9 +13,12 @@ export type NotificationSource = JobPayloads['notifications__send']['source'];
 export async function notifyAbout(
   services: Pick<AppServices, 'jobs'>,
   trx: Executor,
-  source: Exclude<NotificationSource, 'flush'>,
-  id: string,
-  mentions: string[] = [],
+  event: { source: Exclude<NotificationSource, 'flush'>; id: string; threadId: string; mentions?: string[] },
 ): Promise<void> {
-  await services.jobs.add(trx, 'notifications__send', { source, id, ...(mentions.length ? { mentions } : {}) }, { jobKey: `notify:${source}:${id}` });
+  const { source, id, threadId, mentions = [] } = event;
+  // One queue per thread: the events of a thread fan out in the order they happened.
+  await services.jobs.add(trx, 'notifications__send', { source, id, ...(mentions.length ? { mentions } : {}) }, { jobKey: `notify:${source}:${id}`, queueName: `notifications:thread:${threadId}` });
 }
+
+/** One queue per person: their notifications are made (and coalesced) one at a time, in order. */
+export const recipientQueue = (userId: string) => `notifications:user:${userId}`;

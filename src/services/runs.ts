@@ -233,7 +233,7 @@ export async function endRun(services: AppServices, started: StartedRun, outcome
       });
       if (written) await emit(messageEvent(written, false));
       // Only the final answer notifies (never a delta or a streaming revision).
-      if (written?.status === 'complete' && written.body.trim()) await notifyAbout(services, trx, 'message', written.id);
+      if (written?.status === 'complete' && written.body.trim()) await notifyAbout(services, trx, { source: 'message', id: written.id, threadId: written.threadId });
     }
     if (ended) {
       await emit(runEvent(ended));

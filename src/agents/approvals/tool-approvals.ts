@@ -62,7 +62,7 @@ export async function parkRun(services: AppServices, started: StartedRun, waitin
     }
     await emit(runEvent(parked));
     await emit(approvalEvent(approval));
-    await notifyAbout(services, trx, 'approval', approval.id);
+    await notifyAbout(services, trx, { source: 'approval', id: approval.id, threadId: approval.threadId });
     if (parked.goalId && parked.goalTaskId) {
       // The task stays RUNNING (and its goal too); its progress says what it waits for.
       await updateTask(trx, parked.goalTaskId, { progress: `Waiting for approval to use ${request.tool}` });
