@@ -36,6 +36,7 @@ export async function ensureWebBuilt(): Promise<void> {
   const sources = Math.max(
     newestMtime(path.join(root, 'clients/web/src')),
     newestMtime(path.join(root, 'clients/generated')),
+    existsSync(path.join(root, 'clients/web/public')) ? newestMtime(path.join(root, 'clients/web/public')) : 0,
     statSync(path.join(root, 'clients/web/index.html')).mtimeMs,
   );
   if (existsSync(dist) && statSync(dist).mtimeMs >= sources) return;

@@ -1,11 +1,16 @@
 import { lazy, Suspense, useEffect, useState } from 'react';
-import { Provider, useQuery } from 'urql';
+import { Provider, useClient, useQuery } from 'urql';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { WebViewerDocument } from '../../generated/graphql.ts';
 import { createClients, useSocketState, type Clients } from './client.ts';
 import { session, useSession } from './session.ts';
 import { applyTheme } from './theme.ts';
 import { LiveApprovals, usePendingApprovals } from './approvals.ts';
+import { Bell } from './components/Bell.tsx';
+import { invitationTokenIn, pendingInvitation } from './invitation.ts';
+import { LiveNotifications, useNotificationActions, useReadNotificationsOfThread } from './notifications.ts';
+import { onNotificationClick, openedNotification } from './push.ts';
+import { signOut } from './sign-out.ts';
 import { SignIn } from './screens/SignIn.tsx';
 import { LiveViewer, ThreadList } from './screens/ThreadList.tsx';
 import { ThreadView } from './screens/ThreadView.tsx';
@@ -16,6 +21,8 @@ const Goals = lazy(() => import('./screens/Goals.tsx'));
 const Pinboard = lazy(() => import('./screens/Pinboard.tsx'));
 const Settings = lazy(() => import('./screens/Settings.tsx'));
 const Billing = lazy(() => import('./screens/Billing.tsx'));
+const Notifications = lazy(() => import('./screens/Notifications.tsx'));
+const Invitation = lazy(() => import('./screens/Invitation.tsx'));
 
 if (localStorage.getItem('tmates.supabase')) void import('./supabase.ts').then((m) => m.resumeSupabase());
 
@@ -37,14 +44,43 @@ const NAV = ['Threads', 'Team', 'Pinboard', 'Files', 'Goals', 'Billing', 'Settin
 
 function Shell() {
   const [{ data, error, fetching }] = useQuery({ query: WebViewerDocument });
-  const [location] = useLocation();
+  const [location, navigate] = useLocation();
   const [drawerOpen, setDrawerOpen] = useState(false);
+  const { markRead } = useNotificationActions();
+  const client = useClient();
+  useReadNotificationsOfThread(/^\/threads\/([^/]+)$/.exec(location)?.[1] ?? null);
   const { state } = useSocketState();
   const approvalsPending = usePendingApprovals().size;
   useEffect(() => setDrawerOpen(false), [location]);
   useEffect(() => {
     if (data?.viewer?.settings.theme) applyTheme(data.viewer.settings.theme);
   }, [data?.viewer?.settings.theme]);
+  useEffect(() => {
+    // An invitation link opened before signing in, and the sign-in screen moved away from it. Once
+    // signed in (this shell mounts then), not on every navigation.
+    const token = pendingInvitation.get();
+    if (token && invitationTokenIn(location) === null) navigate(`/invitations/${encodeURIComponent(token)}`, { replace: true });
+  }, []);
+  // Bumped by each notification click the service worker sends to this tab.
+  const [clicks, setClicks] = useState(0);
+  useEffect(
+    () =>
+      onNotificationClick((click) => {
+        navigate(click.url);
+        openedNotification.set(click);
+        setClicks((n) => n + 1);
+      }),
+    [navigate],
+  );
+  const currentOrgId = data?.viewer?.currentOrg.id;
+  useEffect(() => {
+    // A clicked notification is read once its organisation is the current one (switched to if needed).
+    const opened = openedNotification.get();
+    if (!opened || !currentOrgId) return;
+    if (opened.orgId && opened.orgId !== currentOrgId) return session.switchOrg(opened.orgId);
+    openedNotification.clear();
+    if (opened.notificationId) void markRead({ ids: [opened.notificationId] });
+  }, [currentOrgId, markRead, clicks]);
   useEffect(() => {
     // A token the server no longer accepts (expired, revoked): back to sign-in.
     if (!fetching && (data && !data.viewer)) session.signOut();
@@ -63,14 +99,17 @@ function Shell() {
     <>
     <LiveViewer />
     <LiveApprovals />
+    <LiveNotifications />
     <div className={`shell${drawerOpen ? ' drawer-open' : ''}`}>
       <header className="topbar">
         <button type="button" className="menu-button" aria-expanded={drawerOpen} aria-controls="sidebar" onClick={() => setDrawerOpen((o) => !o)}>
           Menu
         </button>
         <span className="brand">Tmates</span>
+        <Bell className="topbar-bell" />
       </header>
       <aside id="sidebar" className="sidebar">
+        <Bell className="sidebar-bell" />
         <div className="org">
           <label htmlFor="org-switcher">Organisation</label>
           <select id="org-switcher" value={viewer.currentOrg.id} onChange={(e) => session.switchOrg(e.target.value)}>
@@ -102,10 +141,7 @@ function Shell() {
           <span>{viewer.user.displayName}</span>
           <button
             type="button"
-            onClick={() => {
-              if (localStorage.getItem('tmates.supabase')) void import('./supabase.ts').then((m) => m.supabaseSignOut());
-              session.signOut();
-            }}
+            onClick={() => void signOut(client)}
           >
             Sign out
           </button>
@@ -144,6 +180,12 @@ function Shell() {
             </Route>
             <Route path="/settings">
               <Settings />
+            </Route>
+            <Route path="/notifications">
+              <Notifications />
+            </Route>
+            <Route path="/invitations/:token">
+              {(params) => <Invitation key={params.token} token={decodeURIComponent(params.token)} email={viewer.user.email} />}
             </Route>
             <Route>
               <p>

@@ -9,10 +9,14 @@ import {
   WebUpdateSettingsDocument,
   type Theme,
 } from '../../../generated/graphql.ts';
+import { NotificationSettings } from '../components/NotificationSettings.tsx';
 import { errorMessage } from '../errors.ts';
 import { applyTheme } from '../theme.ts';
 
-/** Settings: profile, preferences (theme applies at once), organisation, members and invitations, API keys. */
+/**
+ * Settings: profile, preferences (theme applies at once), notifications and push on this device,
+ * organisation, members and invitations (with the link to send), API keys.
+ */
 export default function Settings() {
   const [{ data }, refetch] = useQuery({ query: WebSettingsDocument, requestPolicy: 'cache-and-network' });
   const [, updateProfile] = useMutation(WebUpdateProfileDocument);
@@ -22,7 +26,7 @@ export default function Settings() {
   const [, revokeKey] = useMutation(WebRevokeApiKeyDocument);
   const [status, setStatus] = useState<string | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
-  const [inviteToken, setInviteToken] = useState<string | null>(null);
+  const [invited, setInvited] = useState<{ email: string; token: string; emailed: boolean } | null>(null);
   const viewer = data?.viewer;
   if (!viewer) return <div className="skeleton" />;
   const org = viewer.currentOrg;
@@ -67,6 +71,8 @@ export default function Settings() {
         ))}
       </fieldset>
 
+      <NotificationSettings />
+
       {canAdmin && (
         <form
           onSubmit={async (event) => {
@@ -98,7 +104,7 @@ export default function Settings() {
             const result = await invite({ input: { email } });
             const payload = result.data?.inviteMember;
             if (payload?.__typename === 'InviteMemberPayload') {
-              setInviteToken(payload.token);
+              setInvited({ email, token: payload.token, emailed: payload.emailed });
               form.reset();
               again();
             } else setStatus(errorMessage(payload ?? null));
@@ -106,7 +112,12 @@ export default function Settings() {
         >
           <label>Invite by email<input name="inviteEmail" type="email" required /></label>
           <button type="submit">Invite</button>
-          {inviteToken && <p role="status">Send this invitation token to them (shown once): <code>{inviteToken}</code></p>}
+          {invited && (
+            <p role="status">
+              {invited.emailed ? `We emailed ${invited.email} a link to join. You can also send them this link` : `Send ${invited.email} this invitation link`}{' '}
+              (shown once; it works for 7 days): <code>{`${location.origin}/invitations/${encodeURIComponent(invited.token)}`}</code>
+            </p>
+          )}
           <ul>{org.invitations.map((i) => <li key={i.id}>{i.email} · {i.status.toLowerCase()}</li>)}</ul>
         </form>
       )}

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { WebSignInDocument, WebSignInMethodsDocument, WebSignUpDocument } from '../../../generated/graphql.ts';
 import { describeCombinedError } from '../errors.ts';
+import { pendingInvitation } from '../invitation.ts';
 import { session } from '../session.ts';
 
 /** Sign up or sign in with a built-in account; the token is kept in localStorage. */
@@ -49,6 +50,12 @@ export function SignIn() {
     <main className="signin">
       <h1>Tmates</h1>
       <p>Your AI teammates, in one place.</p>
+      {pendingInvitation.get() && (
+        <p role="status" className="notice">
+          You were invited to join an organisation. Sign in, or create an account, with the email address the invitation
+          was sent to; you join as soon as you are in.
+        </p>
+      )}
       <form onSubmit={submit} aria-labelledby="signin-title">
         <h2 id="signin-title">{mode === 'up' ? 'Create an account' : 'Welcome back'}</h2>
         {supabase && (
