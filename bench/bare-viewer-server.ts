@@ -2,8 +2,9 @@
  * The baseline of `npm run bench:graphql`: the least work that answers `{ viewer { user { id } } }`
  * for a signed-in caller, on a bare `node:http` server and a `pg` pool — no GraphQL. It reads and
  * parses the JSON body, verifies the bearer token the way the API does (`verifyBuiltinToken`, with
- * its cache of verified signatures), runs the API's two statements as named prepared
- * statements, as the API does (the user by id, the user's memberships with their organisations) and answers the same JSON. Run as its own process:
+ * its cache of verified signatures), runs the API's statement (the user with their
+ * memberships and organisations, `findUserWithMemberships`) as a named prepared statement, as the API does,
+ * and picks the personal organisation and answers the same JSON. Run as its own process:
  * DATABASE_URL, TMATES_SECRET, DATABASE_POOL_SIZE (default 10, as the API's); prints
  * `bare listening on <port>`.
  */
@@ -15,12 +16,12 @@ import { TOKEN_ISSUER, unverifiedIssuer, verifyBuiltinToken } from '../src/auth/
 const secret = process.env.TMATES_SECRET!;
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
 
-// The statements Kysely sends for `findUserById` and `membershipsOfUser`.
-const USER = 'select "id", "email", "display_name", "avatar_url", "created_at" from "users" where "id" = $1';
-const MEMBERSHIPS =
-  'select "orgs"."id", "orgs"."name", "orgs"."kind", "orgs"."settings", "orgs"."created_at", "org_members"."role", "org_members"."created_at" as "joined_at" ' +
-  'from "org_members" inner join "orgs" on "orgs"."id" = "org_members"."org_id" where "org_members"."user_id" = $1 ' +
-  `order by orgs.kind = 'personal' desc, "orgs"."name", "orgs"."id"`;
+// The statement Kysely sends for `findUserWithMemberships` (src/repositories/viewer-lookup.ts).
+const USER_WITH_MEMBERSHIPS =
+  'select "users"."id", "users"."email", "users"."display_name", "users"."avatar_url", "users"."created_at", "orgs"."id" as "org_id", ' +
+  '"orgs"."name" as "org_name", "orgs"."kind" as "org_kind", "orgs"."settings" as "org_settings", "orgs"."created_at" as "org_created_at", ' +
+  '"org_members"."role", "org_members"."created_at" as "joined_at" from "users" left join "org_members" on "org_members"."user_id" = "users"."id" ' +
+  `left join "orgs" on "orgs"."id" = "org_members"."org_id" where "users"."id" = $1 order by orgs.kind = 'personal' desc, "orgs"."name", "orgs"."id"`;
 
 function reply(res: import('node:http').ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body);
@@ -37,10 +38,11 @@ const server = createServer((req, res) => {
       const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
       if (!token || unverifiedIssuer(token) !== TOKEN_ISSUER) return reply(res, 200, { data: { viewer: null } });
       const verified = await verifyBuiltinToken(secret, token);
-      // Named (prepared) statements, as the API runs them.
-      const user = (await pool.query({ name: 'user', text: USER, values: [verified.userId] })).rows[0] as { id: string } | undefined;
-      const memberships = (await pool.query({ name: 'memberships', text: MEMBERSHIPS, values: [verified.userId] })).rows;
-      if (!user || memberships.length === 0) return reply(res, 200, { errors: [{ message: 'Invalid token' }] });
+      // A named (prepared) statement, as the API runs it.
+      const rows = (await pool.query({ name: 'viewer', text: USER_WITH_MEMBERSHIPS, values: [verified.userId] })).rows as Array<{ id: string; org_id: string | null; org_kind: string }>;
+      const user = rows[0];
+      const membership = rows.find((row) => row.org_kind === 'personal') ?? rows.find((row) => row.org_id !== null);
+      if (!user || !membership) return reply(res, 200, { errors: [{ message: 'Invalid token' }] });
       reply(res, 200, { data: { viewer: { user: { id: Buffer.from(`User:${user.id}`).toString('base64') } } } });
     } catch (error) {
       reply(res, 200, { errors: [{ message: (error as Error).message }] });
