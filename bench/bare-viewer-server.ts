@@ -2,11 +2,10 @@
  * The baseline of `npm run bench:graphql`: the least work that answers `{ viewer { user { id } } }`
  * for a signed-in caller, on a bare `node:http` server and a `pg` pool — no GraphQL. It reads and
  * parses the JSON body, verifies the bearer token the way the API does (`verifyBuiltinToken`, with
- * its cache of verified signatures), runs the API's statement (the user with their
- * memberships and organisations, `findUserWithMemberships`) as a named prepared statement, as the API does,
- * and picks the personal organisation and answers the same JSON. Run as its own process:
- * DATABASE_URL, TMATES_SECRET, DATABASE_POOL_SIZE (default 10, as the API's); prints
- * `bare listening on <port>`.
+ * its cache of verified signatures), runs the API's statement (`findUserWithMemberships`: the user
+ * with their memberships and organisations) as a named prepared statement as the API does, picks
+ * the personal organisation and answers the same JSON. Run as its own process: DATABASE_URL,
+ * TMATES_SECRET, DATABASE_POOL_SIZE (default 10, as the API's); prints `bare listening on <port>`.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -14,7 +14,7 @@
  * BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the API process.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -53,7 +53,6 @@ interface Round {
 async function load(url: string, pid: number, token: string, seconds: number): Promise<Round> {
   const latencies: number[] = [];
   const cpuBefore = cpuMs(pid);
-  const sysBefore = sysMs(pid);
   let finished!: (result: autocannon.Result) => void;
   let failed!: (error: Error) => void;
   const done = new Promise<autocannon.Result>((resolve, reject) => ((finished = resolve), (failed = reject)));
@@ -72,21 +71,10 @@ async function load(url: string, pid: number, token: string, seconds: number): P
   const result = await done;
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx responses, ${result.errors} errors`);
   const cpuUs = ((cpuMs(pid) - cpuBefore) * 1000) / latencies.length;
-  if (process.env.BENCH_DEBUG) {
-    console.log(url, 'sys share', (sysMs(pid) - sysBefore) / (cpuMs(pid) - cpuBefore));
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-      const f = stat.split(') ')[1]!.split(' ');
-      console.log('  thread', stat.slice(stat.indexOf('(') + 1, stat.indexOf(')')), Number(f[11]) + Number(f[12]));
-    }
-  }
   latencies.sort((a, b) => a - b);
   return { cpuUs, p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), rps: latencies.length / seconds };
 }
 
-function sysMs(pid: number): number {
-  return (Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[12]) * 1000) / 100;
-}
 /** CPU time (user + system, ms) a process has used so far. */
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
