@@ -4,12 +4,13 @@
  *   * the API as `npm start` runs it (`tmates serve`: Yoga + Pothos, API and worker, default
  *     settings, LOG_LEVEL=info);
  *   * a bare `node:http` + `pg` handler doing the minimal work for the same answer
- *     (bench/bare-viewer-server.ts: parse the body, verify the token the same way, the same two
- *     statements).
+ *     (bench/bare-viewer-server.ts: parse the body, verify the token the same way, run the same
+ *     statement for the user and their memberships).
  * A signed-in `{ viewer { user { id } } }` is POSTed with a bearer token over keep-alive connections
  * by autocannon at a fixed concurrency. After a warm-up of each, rounds alternate the two targets;
  * each target's figures are the median over its rounds. Prints p50/p95/p99 latency and throughput
- * of both, the server process's CPU time per request (user + system, from /proc), and the ratios: the goal is p50 ≤ 1.2× and throughput ≥ 80% of the bare handler's.
+ * of both, each server process's CPU time per request (user + system, from /proc), and the
+ * ratios: the goal is p50 ≤ 1.2× and throughput ≥ 80% of the bare handler's.
  * Options: --connections 10 --seconds 5 --rounds 3 --ephemeral
  * BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the API process.
  */
