@@ -39,8 +39,12 @@ export interface VerifiedToken {
 const verified = new Map<string, VerifiedToken>();
 const MAX_VERIFIED = 10_000;
 
+/** The secret's digest, part of each cache key (so a changed secret verifies afresh); one secret per process, so computed once. */
+let secretDigest: { secret: string; digest: string } | undefined;
+
 export async function verifyBuiltinToken(secret: string, token: string): Promise<VerifiedToken> {
-  const key = `${createHash('sha256').update(secret).digest('base64url')}:${token}`;
+  if (secretDigest?.secret !== secret) secretDigest = { secret, digest: createHash('sha256').update(secret).digest('base64url') };
+  const key = `${secretDigest.digest}:${token}`;
   const known = verified.get(key);
   if (known && known.expiresAt.getTime() > Date.now()) return known;
   verified.delete(key);

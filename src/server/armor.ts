@@ -56,24 +56,61 @@ export function oversizedListVariable(variables: unknown, max: number): GraphQLE
   return undefined;
 }
 
+/** The most a multipart (upload) body may carry, as Yoga's own default; its parts have their own limits (`multipartLimits`). */
+export const MAX_MULTIPART_BODY_BYTES = 25_000_000;
+const CONTENT_LENGTH = /^\d+$/;
+
+function tooLarge(message: string): Response {
+  return new Response(JSON.stringify({ errors: [{ message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }), {
+    status: 413,
+    headers: { 'content-type': 'application/json' },
+  });
+}
+
 /**
- * Refuses, before the body is read, a JSON GraphQL request whose declared body is larger than
- * `maxBodyBytes` (413), and a request whose variables hold a list longer than `maxListLength`
- * (400, before parsing). Multipart uploads have their own limits (`multipartLimits`).
+ * The body of `request` as a stream that fails once more than `limit` bytes went through (for a
+ * body sent without `Content-Length`, in chunks).
+ */
+function limitedBody(request: Request, limit: number): Request {
+  let bytes = 0;
+  const body = request.body!.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        bytes += chunk.byteLength;
+        if (bytes > limit) controller.error(new GraphQLError('Request body too large', { extensions: { code: 'PAYLOAD_TOO_LARGE', http: { status: 413 } } }));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Request(request.url, { method: request.method, headers: request.headers, signal: request.signal, body, duplex: 'half' } as RequestInit);
+}
+
+/**
+ * Body limits, in place of Yoga's `maxRequestBodySize` (which streams every body through a
+ * counting TransformStream): a GraphQL POST may carry `maxBodyBytes` (JSON) or
+ * `MAX_MULTIPART_BODY_BYTES` (multipart). A declared `Content-Length` over the limit is refused
+ * with 413 before the body is read; a malformed one with 400. Node's HTTP parser reads exactly the
+ * declared length, so only a body sent in chunks (no `Content-Length`) is counted as it is read.
+ * Then a request whose variables hold a list longer than `maxListLength` is refused (400, before
+ * parsing). Multipart parts have their own limits (`multipartLimits`).
  */
 export function useRequestSizeLimits(limits: Limits['graphql']): Plugin {
   return {
-    onRequest({ request, endResponse }) {
+    onRequestParse({ request, requestParser, setRequestParser, endResponse }) {
       if (request.method !== 'POST') return;
-      if ((request.headers.get('content-type') ?? '').startsWith('multipart/')) return;
-      const length = Number(request.headers.get('content-length') ?? 0);
-      if (length > limits.maxBodyBytes) {
-        endResponse(
-          new Response(JSON.stringify({ errors: [{ message: `Request body is ${length} bytes; the limit is ${limits.maxBodyBytes}`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }), {
-            status: 413,
-            headers: { 'content-type': 'application/json' },
-          }),
-        );
+      const limit = (request.headers.get('content-type') ?? '').startsWith('multipart/') ? MAX_MULTIPART_BODY_BYTES : limits.maxBodyBytes;
+      const declared = request.headers.get('content-length');
+      if (declared !== null) {
+        if (!CONTENT_LENGTH.test(declared)) {
+          endResponse(new Response(JSON.stringify({ errors: [{ message: 'Content-Length header is invalid.', extensions: { code: 'BAD_REQUEST' } }] }), { status: 400, headers: { 'content-type': 'application/json' } }));
+        } else if (Number(declared) > limit) {
+          endResponse(tooLarge(`Request body is ${declared} bytes; the limit is ${limit}`));
+        }
+        return;
+      }
+      if (requestParser && request.body) {
+        const parse = requestParser;
+        setRequestParser((req) => parse(limitedBody(req, limit)));
       }
     },
     onParams({ params, setResult }) {

@@ -69,6 +69,17 @@ function useRequestIdHeader(): Plugin<ServerContext> {
   };
 }
 
+/**
+ * `plugin` with its `onRequest` skipped for GraphQL requests (`endpoint`): a route of its own
+ * (files, webhooks, the web app) has nothing to do there, and an async hook would still cost a
+ * promise and a turn of the event loop on every operation.
+ */
+function besideGraphQL(endpoint: string, plugin: Plugin<ServerContext>): Plugin<ServerContext> {
+  const { onRequest } = plugin;
+  if (!onRequest) return plugin;
+  return { ...plugin, onRequest: (payload) => (payload.url.pathname === endpoint ? undefined : onRequest(payload)) };
+}
+
 function useDisableIntrospection(): Plugin {
   return {
     onValidate({ addValidationRule }) {
@@ -77,11 +88,19 @@ function useDisableIntrospection(): Plugin {
   };
 }
 
+/**
+ * Yoga's log lines through pino. Yoga writes a few debug lines per request: below the logger's
+ * level they cost one level check, not an object and a string each.
+ */
 function yogaLogger(logger: Logger) {
   const log = logger.child({ component: 'graphql' });
   return {
-    debug: (...args: unknown[]) => log.debug({ args: args.slice(1) }, String(args[0])),
-    info: (...args: unknown[]) => log.info({ args: args.slice(1) }, String(args[0])),
+    debug: (...args: unknown[]) => {
+      if (log.isLevelEnabled('debug')) log.debug({ args: args.slice(1) }, String(args[0]));
+    },
+    info: (...args: unknown[]) => {
+      if (log.isLevelEnabled('info')) log.info({ args: args.slice(1) }, String(args[0]));
+    },
     warn: (...args: unknown[]) => log.warn({ args: args.slice(1) }, String(args[0])),
     error: (...args: unknown[]) => {
       const [first, ...rest] = args;
@@ -98,6 +117,8 @@ export function createTmatesYoga({ services, readiness, plugins = [] }: YogaOpti
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     landingPage: false,
+    // Body limits are checked by useRequestSizeLimits, which streams only bodies of undeclared length.
+    maxRequestBodySize: false,
     logging: yogaLogger(logger),
     // Unexpected errors reach clients as "Unexpected error." — the details go to the log.
     maskedErrors: { isDev: false },
@@ -121,9 +142,9 @@ export function createTmatesYoga({ services, readiness, plugins = [] }: YogaOpti
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'apollo-require-preflight'] }),
       useRequestSizeLimits(config.limits.graphql),
       ...armorPlugins(config.limits.graphql, { introspection: config.introspection }),
-      useFileRoutes(services),
-      useStripeWebhookRoute(services),
-      ...(config.serveWeb ? [useWebApp({ logger })] : []),
+      besideGraphQL('/graphql', useFileRoutes(services)),
+      besideGraphQL('/graphql', useStripeWebhookRoute(services)),
+      ...(config.serveWeb ? [besideGraphQL('/graphql', useWebApp({ logger }))] : []),
       useStreamGuard(services),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       useReadinessCheck({

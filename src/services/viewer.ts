@@ -2,8 +2,9 @@ import { decodeGlobalID } from '@pothos/plugin-relay';
 import { AuthenticationError, orgNotFound } from '../auth/errors.ts';
 import { API_KEY_PREFIX, sha256, TOKEN_ISSUER, unverifiedIssuer, verifyBuiltinToken } from '../auth/tokens.ts';
 import { findActiveApiKey, touchApiKey } from '../repositories/api-keys.ts';
-import { membershipsOfUser, type Membership } from '../repositories/orgs.ts';
-import { findUserById, type User } from '../repositories/users.ts';
+import type { Membership } from '../repositories/orgs.ts';
+import type { User } from '../repositories/users.ts';
+import { findUserWithMemberships } from '../repositories/viewer-lookup.ts';
 import type { AppServices } from '../core/context.ts';
 import type { Viewer } from '../core/viewer.ts';
 import { ensureSupabaseUser } from './accounts.ts';
@@ -61,9 +62,9 @@ export async function authenticate(services: AppServices, credentials: Credentia
   if (token.startsWith(API_KEY_PREFIX)) {
     const found = await findActiveApiKey(db, sha256(token));
     if (!found) throw new AuthenticationError('Invalid or revoked API key');
-    const user = await findUserById(db, found.key.createdBy);
-    if (!user) throw new AuthenticationError('Invalid or revoked API key');
-    const memberships = await membershipsOfUser(db, user.id);
+    const person = await findUserWithMemberships(db, found.key.createdBy);
+    if (!person) throw new AuthenticationError('Invalid or revoked API key');
+    const { user, memberships } = person;
     const membership = memberships.find((m) => m.org.id === found.key.orgId);
     if (!membership) throw new AuthenticationError('Invalid or revoked API key');
     if (credentials.org !== undefined && parseOrgSelector(credentials.org) !== found.key.orgId) throw orgNotFound();
@@ -78,23 +79,26 @@ export async function authenticate(services: AppServices, credentials: Credentia
     };
   }
 
-  let user: User | undefined;
+  let person: { user: User; memberships: Membership[] } | undefined;
   let via: Viewer['via'];
   let expiresAt: Date;
   if (unverifiedIssuer(token) === TOKEN_ISSUER) {
     const verified = await verifyBuiltinToken(services.auth.secret, token);
-    user = await findUserById(db, verified.userId);
+    // The user and their memberships in one statement: this runs for every operation.
+    person = await findUserWithMemberships(db, verified.userId);
     via = 'token';
     expiresAt = verified.expiresAt;
   } else if (services.auth.supabase) {
     const identity = await services.auth.supabase(token);
-    user = await ensureSupabaseUser(services, identity);
+    const user = await ensureSupabaseUser(services, identity);
+    person = user && (await findUserWithMemberships(db, user.id));
     via = 'supabase';
     expiresAt = identity.expiresAt;
   } else {
     throw new AuthenticationError('Invalid token');
   }
-  if (!user) throw new AuthenticationError('Invalid token');
-  const membership = pickOrg(await membershipsOfUser(db, user.id), credentials.org);
+  if (!person) throw new AuthenticationError('Invalid token');
+  const { user } = person;
+  const membership = pickOrg(person.memberships, credentials.org);
   return { user, org: membership.org, role: membership.role, via, expiresAt };
 }
