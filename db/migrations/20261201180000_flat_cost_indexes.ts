@@ -14,6 +14,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index files_org_search_idx on files using gin (org_id, search) where deleted_at is null`.execute(db);
   await sql`drop index files_search_idx`.execute(db);
 
+  // Members of a thread (lists, participants, mentions) are looked up by thread; the two unique
+  // indexes on (thread_id, user_id) and (thread_id, teammate_id) are partial, so such a lookup read
+  // every membership of the installation.
+  await sql`create index thread_members_thread_idx on thread_members (thread_id)`.execute(db);
+
   // A subscriber resuming a thread asks for its replies still streaming; without this the lookup
   // reads every message of the thread (the streaming index is keyed by run, for the sweeper).
   await sql`create index messages_thread_streaming_idx on messages (thread_id) where status = 'streaming'`.execute(db);

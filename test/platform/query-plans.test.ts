@@ -6,7 +6,7 @@ import { listFiles } from '../../src/repositories/files.ts';
 import { searchReadyFiles } from '../../src/repositories/file-search.ts';
 import { findByClientMessageId, lastMessagesOf, listMessages, messagesChangedSince, streamingMessagesOf } from '../../src/repositories/messages.ts';
 import { listPosts } from '../../src/repositories/pinboard.ts';
-import { findThreadsOfMember, listThreadsOfMember, lockThreadOfMember, membersOfThreads, unreadCounts } from '../../src/repositories/threads.ts';
+import { findThreadsOfMember, listThreadsOfMember, lockThreadOfMember, membersOfThreads, participantsOf, unreadCounts } from '../../src/repositories/threads.ts';
 import { seedInstallation, vocabulary, wordWithSelectivity, type SeedTarget } from '../helpers/bulk-seed.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
@@ -124,12 +124,13 @@ describe('hot-path query plans on a populated, analysed database', () => {
     expect(await expectIndexedOnly(() => streamingMessagesOf(db, deepThread))).toContain('messages_thread_streaming_idx');
   });
 
-  it('sendMessage: the locked thread and the idempotency lookup', async () => {
+  it('sendMessage: the locked thread, the idempotency lookup and who is in the thread', async () => {
+    await expectIndexedOnly(() => participantsOf(db, deepThread));
     await expectIndexedOnly(() => db.transaction().execute((trx) => lockThreadOfMember(trx, target.orgId, target.userId, deepThread)));
     await expectIndexedOnly(() => findByClientMessageId(db, deepThread, target.userId, 'client-1'));
   });
 
-  it('pinboard: the list, and search through the (org_id, search) GIN index', async () => {
+  it('pinboard: the list, and search scoped to the organisation', async () => {
     await expectIndexedOnly(() => listPosts(db, target.orgId, {}, { limit: 51, inverted: false }));
     await expectIndexedOnly(() => listPosts(db, target.orgId, { search: postTerm }, { limit: 51, inverted: false }));
   });
