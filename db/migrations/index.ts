@@ -17,6 +17,7 @@ import * as m20261201171000 from './20261201171000_run_progress.ts';
 import * as m20261201172000 from './20261201172000_pinboard_sources.ts';
 import * as m20261201173000 from './20261201173000_push_targets.ts';
 import * as m20261201174000 from './20261201174000_notifications.ts';
+import * as m20261201180000 from './20261201180000_flat_cost_indexes.ts';
 
 /**
  * Every migration, by name, in order. Imported statically (not discovered with a dynamic import)
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '20261201172000_pinboard_sources': m20261201172000,
   '20261201173000_push_targets': m20261201173000,
   '20261201174000_notifications': m20261201174000,
+  '20261201180000_flat_cost_indexes': m20261201180000,
 };

@@ -209,17 +209,20 @@ export async function findVisibleMessages(db: Executor, orgId: string, userId: s
   return rows.map(toMessage);
 }
 
-/** The newest message of each thread (for previews), in one query. */
+/**
+ * The newest message of each thread (for previews), in one query: one index probe per thread on
+ * (thread_id, seq) — its cost does not grow with the length of the threads.
+ */
 export async function lastMessagesOf(db: Executor, threadIds: readonly string[]): Promise<Map<string, Message>> {
   const byThread = new Map<string, Message>();
   if (threadIds.length === 0) return byThread;
   const rows = await db
-    .selectFrom('messages')
-    .select(columns)
-    .distinctOn('messages.thread_id')
-    .where('messages.thread_id', 'in', [...threadIds])
-    .orderBy('messages.thread_id')
-    .orderBy('messages.seq', 'desc')
+    .selectFrom(sql<{ thread_id: string }>`unnest(${[...threadIds]}::uuid[])`.as<'ids'>(sql`ids(thread_id)`))
+    .innerJoinLateral(
+      (eb) => eb.selectFrom('messages').select(columns).whereRef('messages.thread_id', '=', 'ids.thread_id').orderBy('messages.seq', 'desc').limit(1).as('m'),
+      (join) => join.onTrue(),
+    )
+    .selectAll('m')
     .execute();
   for (const r of rows) byThread.set(r.thread_id, toMessage(r));
   return byThread;
