@@ -19,7 +19,9 @@
  * (one database each, each migrated by its own code), and the rounds alternate old/new
  * (--rounds pairs: old new old new…), only one side loaded at a time. Ratios new/old are printed.
  * Options: --samples 200 --threads 200 --seconds 15 --concurrency 32 --ephemeral
- *          --baseline-ref <ref> --rounds 2 --sustained-only (skip steps 1 and 2)
+ *          --baseline-ref <ref> --rounds 2 --sustained-only (skip steps 1 and 2) --idle-seconds 5
+ * Each side's idle cost (no turns: worker polling, heartbeats) is measured too and the figures are
+ * printed again less it — on a slow or shared host the fixed cost per second otherwise dominates.
  */
 import { execFileSync, execSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -50,6 +52,7 @@ const { values } = parseArgs({
     'baseline-ref': { type: 'string' },
     rounds: { type: 'string', default: '2' },
     'sustained-only': { type: 'boolean', default: false },
+    'idle-seconds': { type: 'string', default: '5' },
   },
 });
 const SAMPLES = Number(values.samples);
@@ -57,6 +60,7 @@ const THREADS = Number(values.threads);
 const SECONDS = Number(values.seconds);
 const CONCURRENCY = values.concurrency!;
 const ROUNDS = Number(values.rounds);
+const IDLE_SECONDS = Number(values['idle-seconds']);
 const ROOT = path.resolve(import.meta.dirname, '..');
 const COUNT_QUERIES = path.join(ROOT, 'bench', 'count-queries.mjs');
 
@@ -90,6 +94,9 @@ const stats = (samples: number[]) => {
 };
 
 
+/** Set when the benchmark closes its sockets (a close before is reported). */
+let closing = false;
+
 const EVENTS = `subscription($id: ID!) { threadEvents(threadId: $id) { __typename ... on MessageEvent { message { status authorKind } } ... on MessageDeltaEvent { offset } } }`;
 
 /** One graphql-transport-ws socket subscribed to a thread; calls back on first deltas and completed replies. */
@@ -109,6 +116,9 @@ function watch(wsUrl: string, token: string, threadId: string, on: { delta(): vo
       } else if (message.type === 'error') reject(new Error(String(data)));
     });
     socket.on('error', reject);
+    socket.on('close', (code, reason) => {
+      if (!closing) console.error(`a subscriber's socket closed: ${code} ${String(reason)}`);
+    });
   });
 }
 
@@ -241,6 +251,8 @@ async function startSide(label: string, root: string, databaseUrl: string, fakeB
     WORKER_CONCURRENCY: CONCURRENCY,
     WORKER_LOCAL_QUEUE_SIZE: values['local-queue']!,
     DATABASE_POOL_SIZE: '20',
+    // One benchmark user sends thousands of messages a minute: the per-person write limit would stop it.
+    RATE_LIMITS: 'false',
     TMATES_COUNT_QUERIES_FILE: countFile,
     TMATES_COUNT_QUERIES_FROM: ROOT,
     ...(texts ? { TMATES_COUNT_QUERIES_TEXTS: '1' } : {}),
@@ -269,8 +281,12 @@ async function startSide(label: string, root: string, databaseUrl: string, fakeB
       )),
     );
   }
-  const send = (threadId: string, body: string) =>
-    gql(url, token, 'mutation($id: ID!, $b: String!) { sendMessage(input: { threadId: $id, body: $b }) { __typename } }', { id: threadId, b: body });
+  const send = async (threadId: string, body: string) => {
+    const result = await gql(url, token, 'mutation($id: ID!, $b: String!) { sendMessage(input: { threadId: $id, body: $b }) { __typename ... on Error { message } } }', { id: threadId, b: body });
+    // A typed error starts no turn: waiting for its answer would wait forever.
+    if (result.sendMessage.__typename !== 'SendMessagePayload') throw new Error(`sendMessage (${label}): ${JSON.stringify(result.sendMessage)}`);
+    return result;
+  };
   return { label, server, url, token, threadIds, sockets, waiters, countFile, home, send };
 }
 
@@ -365,6 +381,42 @@ async function sustained(side: Side, postmaster: number, seconds: number, warmup
   };
 }
 
+/**
+ * What a side costs with no turns at all (graphile-worker polling, heartbeats, sweeps), over
+ * `seconds`: subtracted from a round's figures for the cost of the turns themselves, which on a slow
+ * or shared host is otherwise drowned by the fixed cost per second.
+ */
+async function idle(side: Side, postmaster: number, seconds: number): Promise<Round> {
+  const cpu = () => ({ server: cpuMs(side.server.child.pid!), postgres: cpuMs(postmaster, true), bench: cpuMs(process.pid) });
+  const queriesBefore = await queriesOf(side);
+  const before = cpu();
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const elapsed = (performance.now() - t0) / 1000;
+  const after = cpu();
+  const queriesAfter = await queriesOf(side);
+  return {
+    turns: 0,
+    seconds: elapsed,
+    serverMs: after.server - before.server,
+    postgresMs: after.postgres - before.postgres,
+    benchMs: after.bench - before.bench,
+    queries: queriesAfter - queriesBefore,
+  };
+}
+
+/** A round less the idle cost of as many seconds. */
+function netOf(round: Round, idleRound: Round): Round {
+  const k = round.seconds / idleRound.seconds;
+  return {
+    ...round,
+    serverMs: Math.max(0, round.serverMs - idleRound.serverMs * k),
+    postgresMs: Math.max(0, round.postgresMs - idleRound.postgresMs * k),
+    benchMs: Math.max(0, round.benchMs - idleRound.benchMs * k),
+    queries: Math.max(0, round.queries - idleRound.queries * k),
+  };
+}
+
 const total = (rounds: Round[]): Round =>
   rounds.reduce((a, r) => ({
     turns: a.turns + r.turns,
@@ -445,6 +497,15 @@ async function main() {
     const postmaster = Number(readFileSync(path.join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     const order = old ? [old, current] : [current];
     for (const side of order) await sustained(side, postmaster, 2, 1_000); // warm both before measuring
+    const idleOf = new Map<Side, Round>();
+    for (const side of order) {
+      const cost = await idle(side, postmaster, IDLE_SECONDS);
+      idleOf.set(side, cost);
+      console.log(
+        `idle ${side.label}: ${(cost.queries / cost.seconds).toFixed(1)} SQL round trips/s, Node ${(cost.serverMs / cost.seconds).toFixed(1)} ms/s, ` +
+          `PostgreSQL ${(cost.postgresMs / cost.seconds).toFixed(1)} ms/s (no turns, ${cost.seconds.toFixed(1)} s)`,
+      );
+    }
     const rounds = new Map<Side, Round[]>(order.map((s) => [s, []]));
     const count = old ? ROUNDS : 1;
     for (let r = 0; r < count; r += 1) {
@@ -456,16 +517,21 @@ async function main() {
     }
     console.log(`sustained turns with ${THREADS} concurrent threads${old ? `, ${count} alternating rounds of ${SECONDS} s each (old = ${baseline!.sha.slice(0, 7)}):` : ':'}`);
     for (const side of order) console.log(describe(side.label, total(rounds.get(side)!)));
+    console.log('the same less each side\'s idle cost over as many seconds (the turns\' own cost):');
+    const net = (side: Side) => netOf(total(rounds.get(side)!), idleOf.get(side)!);
+    for (const side of order) console.log(describe(`${side.label} net`, net(side)));
     if (old) {
-      const n = perTurn(total(rounds.get(current)!));
-      const o = perTurn(total(rounds.get(old)!));
-      console.log(
-        `ratios new/old: turns/s ${(n.rate / o.rate).toFixed(2)}×, CPU per turn ${(n.cpu / o.cpu).toFixed(2)} (Node ${(n.node / o.node).toFixed(2)}, PostgreSQL ${(n.postgres / o.postgres).toFixed(2)}), ` +
-          `SQL round trips per turn ${(n.queries / o.queries).toFixed(2)}`,
-      );
+      const ratios = (label: string, n: ReturnType<typeof perTurn>, o: ReturnType<typeof perTurn>) =>
+        console.log(
+          `ratios new/old${label}: turns/s ${(n.rate / o.rate).toFixed(2)}×, CPU per turn ${(n.cpu / o.cpu).toFixed(2)} (Node ${(n.node / o.node).toFixed(2)}, PostgreSQL ${(n.postgres / o.postgres).toFixed(2)}), ` +
+            `SQL round trips per turn ${(n.queries / o.queries).toFixed(2)}`,
+        );
+      ratios('', perTurn(total(rounds.get(current)!)), perTurn(total(rounds.get(old)!)));
+      ratios(' (net of idle)', perTurn(net(current)), perTurn(net(old)));
     }
     for (const side of sides) await afterTheRun(urls.get(side)!, side.label);
   } finally {
+    closing = true;
     for (const side of sides) {
       for (const socket of side.sockets) socket.close();
       side.server.child.kill('SIGTERM');
