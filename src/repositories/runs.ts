@@ -1,6 +1,8 @@
 import { sql, type RawBuilder, type Selectable, type UpdateQueryBuilder } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { DB, Runs } from '../db/schema.ts';
+import { orgColumnNames, toOrg, type Org } from './orgs.ts';
+import { teammateColumnNames, toTeammate, type Teammate } from './teammates.ts';
 import { isMemberOfThread, threadColumnNames, toThread, type Thread } from './threads.ts';
 
 export type RunStatus = 'queued' | 'running' | 'waiting_for_approval' | 'succeeded' | 'failed' | 'cancelled';
@@ -239,11 +241,20 @@ function unprefixed(row: Record<string, unknown>, prefix: string): Record<string
 /**
  * `claimRun` after locking the run's thread (the order every writer uses), in one round trip: the
  * thread row is locked first (a one-time condition of the update reads it), then the run is
- * claimed. Undefined when the run or its thread is gone; `run` undefined when it has already ended.
+ * claimed; the run's teammate and organisation come with it (what the turn reads next). Undefined
+ * when the run or its thread is gone; `run` undefined when it has already ended; `teammate` and
+ * `org` undefined when they are gone.
  */
-export async function claimRunLockingThread(db: Executor, id: string, workerId: string | null): Promise<{ thread: Thread; run: Run | undefined } | undefined> {
-  const threadSelection = sql.join(threadColumnNames.map((c) => sql`${sql.ref(`thread.${c}`)} as ${sql.ref(`t_${c}`)}`));
-  const runSelection = sql.join(bare.map((c) => sql`${sql.ref(`claimed.${c}`)} as ${sql.ref(`r_${c}`)}`));
+export async function claimRunLockingThread(
+  db: Executor,
+  id: string,
+  workerId: string | null,
+): Promise<{ thread: Thread; run: Run | undefined; teammate: Teammate | undefined; org: Org | undefined } | undefined> {
+  const prefixed = (table: string, prefix: string, names: readonly string[]) => sql.join(names.map((c) => sql`${sql.ref(`${table}.${c}`)} as ${sql.ref(`${prefix}${c}`)}`));
+  const threadSelection = prefixed('thread', 't_', threadColumnNames);
+  const runSelection = prefixed('claimed', 'r_', bare);
+  const teammateSelection = prefixed('teammate', 'm_', teammateColumnNames);
+  const orgSelection = prefixed('org', 'o_', orgColumnNames);
   const { rows } = await sql<Record<string, unknown>>`
     with thread as (
       select * from threads where id = (select thread_id from runs where id = ${id}) for no key update
@@ -253,12 +264,21 @@ export async function claimRunLockingThread(db: Executor, id: string, workerId: 
       where id = ${id} and status = any(${CLAIMABLE_RUN_STATUSES}::text[]) and exists (select 1 from thread)
       returning *
     )
-    select ${threadSelection}, ${runSelection} from thread left join claimed on true
+    select ${threadSelection}, ${runSelection}, ${teammateSelection}, ${orgSelection}
+    from thread
+    left join claimed on true
+    left join teammates as teammate on teammate.id = claimed.teammate_id and teammate.org_id = claimed.org_id
+    left join orgs as org on org.id = claimed.org_id
   `.execute(db);
   const row = rows[0];
   if (!row) return undefined;
-  const run = unprefixed(row, 'r_');
-  return { thread: toThread(unprefixed(row, 't_') as never), run: run.id ? toRun(run as never) : undefined };
+  const [run, teammate, org] = [unprefixed(row, 'r_'), unprefixed(row, 'm_'), unprefixed(row, 'o_')];
+  return {
+    thread: toThread(unprefixed(row, 't_') as never),
+    run: run.id ? toRun(run as never) : undefined,
+    teammate: teammate.id ? toTeammate(teammate as never) : undefined,
+    org: org.id ? toOrg(org as never) : undefined,
+  };
 }
 
 /**

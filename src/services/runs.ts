@@ -23,6 +23,8 @@ import {
 } from '../repositories/runs.ts';
 import { failAbandonedRun } from '../repositories/run-recovery.ts';
 import { lockThread, type Thread } from '../repositories/threads.ts';
+import type { Org } from '../repositories/orgs.ts';
+import type { Teammate } from '../repositories/teammates.ts';
 import { usageSince } from '../repositories/usage.ts';
 import type { AppServices } from '../core/context.ts';
 import { NotFoundError, PlanLimitError } from './errors.ts';
@@ -164,6 +166,9 @@ export interface StartedRun {
   run: Run;
   thread: Thread;
   reply: Message | null;
+  /** Its teammate and organisation as they were when it started (undefined when gone). */
+  teammate?: Teammate;
+  org?: Org;
 }
 
 /**
@@ -175,7 +180,7 @@ export interface StartedRun {
 export async function beginRun(services: AppServices, runId: string, workerId: string | null): Promise<StartedRun | undefined> {
   return transactionWithEvents(services, async (trx, emit) => {
     const claimed = await claimRunLockingThread(trx, runId, workerId);
-    const { thread, run } = claimed ?? {};
+    const { thread, run, teammate, org } = claimed ?? {};
     if (!thread || !run) return undefined;
     let reply: Message | null = null;
     if (THREAD_RUN_KINDS.includes(run.kind)) {
@@ -187,7 +192,7 @@ export async function beginRun(services: AppServices, runId: string, workerId: s
     }
     await emit(runEvent(run));
     await goalRunStarted(trx, emit, run);
-    return { run, thread, reply };
+    return { run, thread, reply, teammate, org };
   });
 }
 
