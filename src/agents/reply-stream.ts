@@ -18,7 +18,8 @@ export const BODY_SAVE_MS = 500;
 export class ReplyStream {
   private body = '';
   private published = 0;
-  private lastSave = Date.now();
+  /** When the body was last saved (or the first delta came): a reply the model writes within BODY_SAVE_MS is only written once, when the run ends. */
+  private lastSave = 0;
   private saved = 0;
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> = Promise.resolve();
@@ -39,6 +40,7 @@ export class ReplyStream {
 
   append(delta: string): void {
     if (this.closed || delta.length === 0) return;
+    if (this.body.length === 0) this.lastSave = Date.now();
     this.body += delta;
     if (this.published === 0 && !this.timer) this.publish();
     else this.timer ??= setTimeout(() => this.publish(), DELTA_COALESCE_MS);

@@ -164,7 +164,11 @@ export class AgentRuntime implements AgentPort {
     const unsubscribe = this.services.bus.subscribe(topics.thread(run.threadId), (event) => this.onThreadEvent(event));
     try {
       const { thread } = started;
-      const [teammate, org] = await Promise.all([findTeammate(this.services.db, run.orgId, run.teammateId), findOrg(this.services.db, run.orgId)]);
+      // Read with the claim (beginRun); a run started otherwise reads them here.
+      const [teammate, org] =
+        'teammate' in started
+          ? [started.teammate, started.org]
+          : await Promise.all([findTeammate(this.services.db, run.orgId, run.teammateId), findOrg(this.services.db, run.orgId)]);
       if (!teammate || !org) return await endRun(this.services, started, failure('The teammate or thread no longer exists.'));
       let outcome: RunOutcome;
       try {

@@ -40,6 +40,9 @@ export interface Invitation {
 
 const orgColumns = ['orgs.id', 'orgs.name', 'orgs.kind', 'orgs.settings', 'orgs.created_at'] as const;
 
+/** The columns `toOrg` reads (for statements of other repositories that return an organisation too). */
+export const orgColumnNames = ['id', 'name', 'kind', 'settings', 'created_at'] as const;
+
 export function toOrg(row: Pick<Selectable<Orgs>, 'id' | 'name' | 'kind' | 'settings' | 'created_at'>): Org {
   return {
     id: row.id,

@@ -1,7 +1,9 @@
 import { sql, type RawBuilder, type Selectable, type UpdateQueryBuilder } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { DB, Runs } from '../db/schema.ts';
-import { isMemberOfThread } from './threads.ts';
+import { orgColumnNames, toOrg, type Org } from './orgs.ts';
+import { teammateColumnNames, toTeammate, type Teammate } from './teammates.ts';
+import { isMemberOfThread, threadColumnNames, toThread, type Thread } from './threads.ts';
 
 export type RunStatus = 'queued' | 'running' | 'waiting_for_approval' | 'succeeded' | 'failed' | 'cancelled';
 export type RunKind = 'reply' | 'delegation' | 'plan' | 'task' | 'report';
@@ -229,6 +231,56 @@ export async function claimRun(db: Executor, id: string, workerId: string | null
   return row && toRun(row);
 }
 
+/** The columns of `source` whose names start with `prefix`, without it (one row carrying two records). */
+function unprefixed(row: Record<string, unknown>, prefix: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) if (key.startsWith(prefix)) out[key.slice(prefix.length)] = value;
+  return out;
+}
+
+/**
+ * `claimRun` after locking the run's thread (the order every writer uses), in one round trip: the
+ * thread row is locked first (a one-time condition of the update reads it), then the run is
+ * claimed; the run's teammate and organisation come with it (what the turn reads next). Undefined
+ * when the run or its thread is gone; `run` undefined when it has already ended; `teammate` and
+ * `org` undefined when they are gone.
+ */
+export async function claimRunLockingThread(
+  db: Executor,
+  id: string,
+  workerId: string | null,
+): Promise<{ thread: Thread; run: Run | undefined; teammate: Teammate | undefined; org: Org | undefined } | undefined> {
+  const prefixed = (table: string, prefix: string, names: readonly string[]) => sql.join(names.map((c) => sql`${sql.ref(`${table}.${c}`)} as ${sql.ref(`${prefix}${c}`)}`));
+  const threadSelection = prefixed('thread', 't_', threadColumnNames);
+  const runSelection = prefixed('claimed', 'r_', bare);
+  const teammateSelection = prefixed('teammate', 'm_', teammateColumnNames);
+  const orgSelection = prefixed('org', 'o_', orgColumnNames);
+  const { rows } = await sql<Record<string, unknown>>`
+    with thread as (
+      select * from threads where id = (select thread_id from runs where id = ${id}) for no key update
+    ), claimed as (
+      update runs
+      set status = 'running', attempt = attempt + 1, worker_id = ${workerId}, heartbeat_at = now(), started_at = coalesce(started_at, now()), error = null
+      where id = ${id} and status = any(${CLAIMABLE_RUN_STATUSES}::text[]) and exists (select 1 from thread)
+      returning *
+    )
+    select ${threadSelection}, ${runSelection}, ${teammateSelection}, ${orgSelection}
+    from thread
+    left join claimed on true
+    left join teammates as teammate on teammate.id = claimed.teammate_id and teammate.org_id = claimed.org_id
+    left join orgs as org on org.id = claimed.org_id
+  `.execute(db);
+  const row = rows[0];
+  if (!row) return undefined;
+  const [run, teammate, org] = [unprefixed(row, 'r_'), unprefixed(row, 'm_'), unprefixed(row, 'o_')];
+  return {
+    thread: toThread(unprefixed(row, 't_') as never),
+    run: run.id ? toRun(run as never) : undefined,
+    teammate: teammate.id ? toTeammate(teammate as never) : undefined,
+    org: org.id ? toOrg(org as never) : undefined,
+  };
+}
+
 /**
  * Ends a running attempt. Fenced by `attempt`: only the worker holding the newest attempt can end
  * it, and only while it is running (a cancelled run stays cancelled). Undefined when it could not.
@@ -247,6 +299,7 @@ export async function finishRun(
     tokensEstimated?: boolean;
     throughSeq?: number | null;
   },
+  options: { lockThreadId?: string } = {},
 ): Promise<Run | undefined> {
   const ended = db.updateTable('runs').set({
     tokens_estimated: values.tokensEstimated ?? false,
@@ -260,16 +313,25 @@ export async function finishRun(
     finished_at: sql`now()`,
     duration_ms: sql`(extract(epoch from now() - started_at) * 1000)::int`,
   });
-  return withSpend(db, ended.where('id', '=', id).where('attempt', '=', attempt).where('status', '=', 'running').returning(bare));
+  return withSpend(db, ended.where('id', '=', id).where('attempt', '=', attempt).where('status', '=', 'running').returning(bare), options.lockThreadId);
 }
 
-/** Runs an update of one run and copies what it spent onto its usage row, in one statement. */
+/**
+ * Runs an update of one run and copies what it spent onto its usage row, in one statement. With
+ * `lockThreadId`, the thread row is locked first, in the same statement (a one-time condition of
+ * the update reads it before any run row is touched): the thread-before-run lock order.
+ */
 async function withSpend(
   db: Executor,
   update: UpdateQueryBuilder<DB, 'runs', 'runs', Pick<Selectable<Runs>, (typeof bare)[number]>>,
+  lockThreadId?: string,
 ): Promise<Run | undefined> {
-  const row = await db
-    .with('run', () => update)
+  const locked = lockThreadId
+    ? db.with('thread', (qb) => qb.selectFrom('threads').select('threads.id').where('threads.id', '=', lockThreadId).forNoKeyUpdate())
+    : db;
+  const gated = lockThreadId ? update.where(sql<boolean>`(select count(*) from thread) >= 0`) : update;
+  const row = await (locked as typeof db)
+    .with('run', () => gated)
     .with('spend', (qb) =>
       qb
         .updateTable('usage_events')
@@ -296,6 +358,7 @@ export async function recordCancelledSpend(
   id: string,
   attempt: number,
   values: { model: string | null; promptTokens: number; completionTokens: number; tokensEstimated?: boolean; output?: string | null },
+  options: { lockThreadId?: string } = {},
 ): Promise<Run | undefined> {
   const recorded = db
     .updateTable('runs')
@@ -311,7 +374,7 @@ export async function recordCancelledSpend(
     .where('attempt', '=', attempt)
     .where('status', '=', 'cancelled')
     .returning(bare);
-  return withSpend(db, recorded);
+  return withSpend(db, recorded, options.lockThreadId);
 }
 
 /** Marks runs cancelled (those still queued or running); returns the ones that changed. */

@@ -44,6 +44,9 @@ const columns = [
   'model', 'tools', 'appearance', 'settings', 'status', 'created_by', 'hired_at', 'dismissed_at', 'created_at', 'updated_at',
 ] as const;
 
+/** The columns `toTeammate` reads (for statements of other repositories that return a teammate too). */
+export const teammateColumnNames: ReadonlyArray<(typeof columns)[number]> = columns;
+
 export function toTeammate(row: Pick<Selectable<Teammates>, (typeof columns)[number]>): Teammate {
   return {
     id: row.id,

@@ -41,6 +41,8 @@ const columns = [
 const bare = columns.map((c) => c.slice('threads.'.length)) as Array<(typeof columns)[number] extends `threads.${infer C}` ? C : never>;
 
 type Row = Pick<Selectable<Threads>, (typeof bare)[number]>;
+/** The columns `toThread` reads (for statements of other repositories that return a thread too). */
+export const threadColumnNames: ReadonlyArray<(typeof bare)[number]> = bare;
 
 export function toThread(row: Row): Thread {
   return {

@@ -9,7 +9,7 @@ import { lockOrg } from '../repositories/orgs.ts';
 import {
   activeDescendants,
   cancelRuns,
-  claimRun,
+  claimRunLockingThread,
   findRun,
   findVisibleRuns,
   finishRun,
@@ -22,7 +22,9 @@ import {
   type RunStatus,
 } from '../repositories/runs.ts';
 import { failAbandonedRun } from '../repositories/run-recovery.ts';
-import { lockThread, lockThreadOfRun, type Thread } from '../repositories/threads.ts';
+import { lockThread, type Thread } from '../repositories/threads.ts';
+import type { Org } from '../repositories/orgs.ts';
+import type { Teammate } from '../repositories/teammates.ts';
 import { usageSince } from '../repositories/usage.ts';
 import type { AppServices } from '../core/context.ts';
 import { NotFoundError, PlanLimitError } from './errors.ts';
@@ -71,6 +73,8 @@ export async function runsLeftThisMonth(services: AppServices, trx: Trx, orgId: 
 /** Checks the plan's monthly run and token limits once `count` new runs are charged (see lockForRunQuota). */
 async function assertRunQuota(services: AppServices, trx: Trx, orgId: string, count: number): Promise<void> {
   if (count === 0) return;
+  // Without finite limits (the default self-hosted plan) there is nothing to check: no usage sum.
+  if (!(await hasRunLimits(services, trx, orgId))) return;
   const { monthlyRuns, monthlyTokens, used } = await periodSpend(services, trx, orgId);
   if (monthlyRuns !== null && used.runs > monthlyRuns) {
     throw new PlanLimitError('monthly_runs', monthlyRuns, `Your plan allows ${monthlyRuns} teammate runs a month; it resets when the billing period renews, or upgrade for more`);
@@ -163,6 +167,9 @@ export interface StartedRun {
   run: Run;
   thread: Thread;
   reply: Message | null;
+  /** Its teammate and organisation as they were when it started (undefined when gone). */
+  teammate?: Teammate;
+  org?: Org;
 }
 
 /**
@@ -173,9 +180,9 @@ export interface StartedRun {
  */
 export async function beginRun(services: AppServices, runId: string, workerId: string | null): Promise<StartedRun | undefined> {
   return transactionWithEvents(services, async (trx, emit) => {
-    const thread = await lockThreadOfRun(trx, runId);
-    const run = thread && (await claimRun(trx, runId, workerId));
-    if (!run) return undefined;
+    const claimed = await claimRunLockingThread(trx, runId, workerId);
+    const { thread, run, teammate, org } = claimed ?? {};
+    if (!thread || !run) return undefined;
     let reply: Message | null = null;
     if (THREAD_RUN_KINDS.includes(run.kind)) {
       const earlier = run.attempt > 1 ? await findReplyOfRun(trx, run.id) : undefined;
@@ -186,7 +193,7 @@ export async function beginRun(services: AppServices, runId: string, workerId: s
     }
     await emit(runEvent(run));
     await goalRunStarted(trx, emit, run);
-    return { run, thread, reply };
+    return { run, thread, reply, teammate, org };
   });
 }
 
@@ -213,14 +220,15 @@ export interface RunOutcome {
 export async function endRun(services: AppServices, started: StartedRun, outcome: RunOutcome): Promise<Run | undefined> {
   const { run, reply } = started;
   return transactionWithEvents(services, async (trx, emit) => {
-    // The thread before the run (and the goal after it): the order every writer uses.
-    if (reply || run.goalId) await lockThread(trx, run.threadId);
+    // The thread before the run (and the goal after it): the order every writer uses. The thread
+    // is locked by the statement that ends the run, first (one round trip).
+    const lock = reply || run.goalId ? { lockThreadId: run.threadId } : {};
     const spend = { model: outcome.model, promptTokens: outcome.promptTokens, completionTokens: outcome.completionTokens, tokensEstimated: outcome.tokensEstimated ?? false };
     const ended =
       outcome.status === 'cancelled'
         ? undefined
-        : await finishRun(trx, run.id, run.attempt, { ...spend, status: outcome.status, error: outcome.error, output: outcome.text, throughSeq: outcome.throughSeq });
-    const final = ended ?? (await recordCancelledSpend(trx, run.id, run.attempt, { ...spend, output: outcome.text }));
+        : await finishRun(trx, run.id, run.attempt, { ...spend, status: outcome.status, error: outcome.error, output: outcome.text, throughSeq: outcome.throughSeq }, lock);
+    const final = ended ?? (await recordCancelledSpend(trx, run.id, run.attempt, { ...spend, output: outcome.text }, lock));
     if (!final) return undefined; // a newer attempt holds the run: this one's results are void
     if (reply) {
       const status = final.status === 'succeeded' ? 'complete' : final.status === 'failed' ? 'failed' : 'cancelled';
