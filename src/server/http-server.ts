@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExecutionArgs } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import type { Limits } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
 import { oversizedListVariable } from './armor.ts';
+import { serveGraphqlWs, writeNext } from './graphql-ws-transport.ts';
 import type { SocketGuard } from './socket-guard.ts';
 import { unavailableError } from './stream-guard.ts';
 import { requestIdFrom, type TmatesYoga } from './yoga.ts';
@@ -68,7 +68,7 @@ export async function startHttpServer(options: {
   // maxPayload: a larger frame closes the socket (1009) before it is buffered whole.
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: options.limits.sockets.maxPayloadBytes });
   const wsLogger = logger.child({ component: 'graphql-ws' });
-  useServer(
+  serveGraphqlWs(
     {
       connectionInitWaitTimeout: options.limits.sockets.connectionInitTimeoutMs,
       onConnect: (ctx) =>
@@ -135,6 +135,8 @@ export async function startHttpServer(options: {
         if (errors.length) return errors;
         return args;
       },
+      // A result shared by many subscribers (shared-execution.ts) is serialised once for all their sockets.
+      onNext: (ctx, id, _payload, _args, result) => writeNext(ctx.extra.socket, id, result),
       onComplete: (ctx, id) => {
         activeOperations.get(ctx)?.delete(id);
         // Also after an error, once it was sent: a socket whose credential ended closes when nothing remains.
@@ -146,6 +148,7 @@ export async function startHttpServer(options: {
       },
     },
     wsServer,
+    wsLogger,
   );
 
   await new Promise<void>((resolve, reject) => {
