@@ -28,8 +28,14 @@ const GOING_AWAY = 1001;
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 100;
 const activeOperations = new WeakMap<object, Set<string>>();
 
+const headersOfRequest = new WeakMap<IncomingMessage, Headers>();
+
+/** The upgrade request's headers, made once per socket and shared by its operations (not copied per subscription). */
 function upgradeHeaders(request: IncomingMessage): Headers {
+  const made = headersOfRequest.get(request);
+  if (made) return made;
   const headers = new Headers();
+  headersOfRequest.set(request, headers);
   for (const [key, value] of Object.entries(request.headers)) {
     if (typeof value === 'string') headers.set(key, value);
     else if (Array.isArray(value)) for (const v of value) headers.append(key, v);
@@ -78,7 +84,12 @@ export async function startHttpServer(options: {
           () => activeOperations.get(ctx)?.size ?? 0,
         ),
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
-      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      subscribe: async (args) => {
+        const result = await (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args);
+        // Events execute with their own root value: do not keep this operation's envelop functions alive while it idles.
+        args.rootValue = undefined;
+        return result as never;
+      },
       onSubscribe: async (ctx, id, payload) => {
         let active = activeOperations.get(ctx);
         if (!active) activeOperations.set(ctx, (active = new Set()));

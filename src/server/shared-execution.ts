@@ -19,12 +19,15 @@ import type { Viewer } from '../core/viewer.ts';
  * fresh copy of the subscriber's context (empty loader caches) whose `viewer` is a getter that
  * records each read. A result that never read it depends only on the operation and the event.
  *
- * Results live in a small cache for 1–2 s (one event's fan-out); the same result object reaches
+ * Results live in a small cache until 1–2 s after their last use (one event's fan-out, however
+ * long it takes under load); the same result object reaches
  * every subscriber, so the graphql-ws transport serialises it once (see `serialisedResult`).
  */
 
-/** How long a shared result may be reused: one generation (ms); entries live one to two. */
+/** Shared results live one to two generations (ms) after their last use… */
 const GENERATION_MS = 1_000;
+/** …and never longer than this (ms): an event repeated often still shows fresh data now and then. */
+const MAX_AGE_MS = 30_000;
 
 interface SharedExecution {
   result: Promise<ExecutionResult>;
@@ -32,6 +35,8 @@ interface SharedExecution {
   viewerRead: boolean;
   /** Content key of the viewer the execution ran for. */
   viewerKey: string;
+  /** When it started (ms since the epoch). */
+  startedAt: number;
 }
 
 /** Executions, kept for one to two generations. */
@@ -40,8 +45,16 @@ class SharedExecutions {
   private previous = new Map<string, SharedExecution>();
   private timer: NodeJS.Timeout | undefined;
 
+  /** The entry under `key`; one still in use moves to the current generation (a slow fan-out keeps it). */
   get(key: string): SharedExecution | undefined {
-    return this.current.get(key) ?? this.previous.get(key);
+    let entry = this.current.get(key);
+    if (!entry) {
+      entry = this.previous.get(key);
+      if (!entry) return undefined;
+      this.previous.delete(key);
+      this.current.set(key, entry);
+    }
+    return Date.now() - entry.startedAt <= MAX_AGE_MS ? entry : undefined;
   }
 
   set(key: string, entry: SharedExecution): void {
@@ -144,7 +157,7 @@ export const subscriptionExecutions = { count: 0 };
 
 function run(args: ExecutionArgs, payload: unknown, viewerKey: string): SharedExecution {
   subscriptionExecutions.count += 1;
-  const entry: SharedExecution = { result: undefined as never, viewerRead: false, viewerKey };
+  const entry: SharedExecution = { result: undefined as never, viewerRead: false, viewerKey, startedAt: Date.now() };
   const contextValue = trackedContext(args.contextValue as object, entry);
   entry.result = Promise.resolve(execute({ ...args, rootValue: payload, contextValue }));
   return entry;
@@ -193,11 +206,9 @@ export function useSharedExecution(): Plugin {
         const viewerKey = viewerKeyOf((args.contextValue as { viewer?: Viewer | null }).viewer);
         return mapEvents((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), async (payload) => {
           const base = `${operation}\n${payloadKey(payload)}`;
-          if (process.env.DEBUG_SHARED) console.error('EVENT', viewerKey, base.slice(0, 300));
           let entry = executions.get(base);
           if (!entry) executions.set(base, (entry = run(args, payload, viewerKey)));
           const result = await entry.result;
-          if (process.env.DEBUG_SHARED) console.error('RESULT', viewerKey, entry.viewerRead, JSON.stringify(result).slice(0, 200));
           if (!entry.viewerRead || entry.viewerKey === viewerKey) return result;
           // The result depends on who is asking: share it only with the same viewer.
           const own = `${base}\n${viewerKey}`;
