@@ -6,13 +6,19 @@
  *      last subscriber has it, for N = 1,000 / 5,000 / 7,500 / 10,000 (sent through B, subscribers on A),
  *      and server memory per idle subscription (measured on B before any fan-out);
  *   3. the same fan-out from a bare `ws` server broadcasting a payload of the same size (baseline);
- *   4. a reconnect storm: N clients (default 5,000) open sockets within a window (default 2 s), as
+ *   4. idle memory: `--idle` subscriptions (default 20,000) opened on a third, fresh process, then
+ *      its RSS growth per idle subscription (goal: ≤ 30 kB each); then one message is fanned out to
+ *      all of them (proves they are live). `--idle-per-socket` (default 2) subscriptions share a
+ *      socket: 20,000 sockets do not fit under a 20,000 open-files limit (`ulimit -n`) with the
+ *      server's own files; where the limit allows, `--idle-per-socket 1` measures a socket each;
+ *   5. a reconnect storm: N clients (default 5,000) open sockets within a window (default 2 s), as
  *      they all do after a restart; prints how many got subscribed (their first event arrived:
  *      each resumes from a cursor, so the server replays one message) and the p50/p95 time from
  *      opening the socket to subscribed.
  * The benchmark is one person with thousands of sockets: it raises the per-person socket limits.
+ * Each fan-out line prints the ratio of its p50/p95 to the raw `ws` baseline of the same run (goal: p95 ≤ 2×).
  * Options: --latency-samples 200 --fanout 1000,5000,7500,10000 --events 10 --storm 5000
- *          --storm-window-ms 2000 --cases latency,fanout,storm
+ *          --storm-window-ms 2000 --idle 20000 --cases latency,fanout,idle,storm
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -32,7 +38,9 @@ const { values } = parseArgs({
     events: { type: 'string', default: '10' },
     storm: { type: 'string', default: '5000' },
     'storm-window-ms': { type: 'string', default: '2000' },
-    cases: { type: 'string', default: 'latency,fanout,storm' },
+    idle: { type: 'string', default: '20000' },
+    'idle-per-socket': { type: 'string', default: '2' },
+    cases: { type: 'string', default: 'latency,fanout,idle,storm' },
   },
 });
 const STORM = Number(values.storm);
@@ -41,21 +49,25 @@ const CASES = new Set(values.cases!.split(','));
 const SAMPLES = Number(values['latency-samples']);
 const FANOUT = values.fanout!.split(',').map(Number);
 const EVENTS = Number(values.events);
+const IDLE = Number(values.idle);
+const IDLE_PER_SOCKET = Number(values['idle-per-socket']);
 
 const SUBSCRIPTION = `subscription($id: ID!, $after: String) { threadEvents(threadId: $id, after: $after) { __typename cursor ... on MessageEvent { message { id seq body status authorKind createdAt } } } }`;
 
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 
 
-/** A minimal graphql-transport-ws subscriber: cheap enough to open ten thousand from one process. */
-function subscriber(wsUrl: string, token: string, threadId: string, onEvent: () => void): Promise<WebSocket> {
+/** A minimal graphql-transport-ws subscriber (`subscriptions` on one socket): cheap enough to open ten thousand from one process. */
+function subscriber(wsUrl: string, token: string, threadId: string, onEvent: () => void, subscriptions = 1): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { perMessageDeflate: false });
     socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { token } })));
     socket.on('message', (data) => {
       const message = JSON.parse(String(data)) as { type: string };
       if (message.type === 'connection_ack') {
-        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION, variables: { id: threadId } } }));
+        for (let i = 1; i <= subscriptions; i += 1) {
+          socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: SUBSCRIPTION, variables: { id: threadId } } }));
+        }
         // The server confirms nothing on subscribe; a short settle time is allowed by the caller.
         resolve(socket);
       } else if (message.type === 'next') onEvent();
@@ -154,12 +166,13 @@ async function main() {
   };
   if (process.env.BENCH_PROFILE) env.NODE_ARGS = `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}`;
   if (process.env.BENCH_NODE_ARGS) env.NODE_ARGS = process.env.BENCH_NODE_ARGS;
-  const servers = [spawnTmates(['serve', '--no-worker'], env), spawnTmates(['serve', '--no-worker'], env)];
+  // A third process for the idle case: its memory is measured from a fresh start.
+  const servers = Array.from({ length: CASES.has('idle') ? 3 : 2 }, () => spawnTmates(['serve', '--no-worker'], env));
   const children: ChildProcess[] = servers.map((s) => s.child);
   try {
     const urls: string[] = [];
     for (const s of servers) urls.push((await s.waitFor(/GraphQL \(HTTP, SSE, WebSocket\): (\S+)/, 120_000))[1]!);
-    const [urlA, urlB] = urls as [string, string];
+    const [urlA, urlB, urlC] = urls as [string, string, string | undefined];
     const wsA = urlA.replace('http', 'ws');
 
     const signUp = await gql(urlA, '', 'mutation { signUp(input: { email: "bench@example.com", password: "bench-password-1", displayName: "Bench" }) { ... on AuthPayload { token } } }');
@@ -173,7 +186,7 @@ async function main() {
     console.log(`Tmates realtime benchmark — ${os.cpus().length} cores, node ${process.version}, PostgreSQL LISTEN/NOTIFY relay`);
 
     if (CASES.has('storm')) await storm(wsA, token, threadId, send, body, servers[0]!.child.pid!);
-    if (!CASES.has('latency') && !CASES.has('fanout')) return;
+    if (!CASES.has('latency') && !CASES.has('fanout') && !CASES.has('idle')) return;
 
     // 1. Latency: one subscriber, messages sent one at a time through process A, then process B.
     let resolveEvent: (() => void) | undefined;
@@ -192,7 +205,44 @@ async function main() {
       console.log(`latency ${label.padEnd(42)} p50 ${fmt(percentile(samples, 50))}  p95 ${fmt(percentile(samples, 95))}  p99 ${fmt(percentile(samples, 99))}  (n=${samples.length})`);
     }
     await closeAll([latencySocket]);
-    if (!CASES.has('fanout')) return;
+    if (CASES.has('fanout')) await fanout(urlA, urlB, token, threadId, send, body, servers[1]!.child.pid!, children);
+    // Last: 20,000 closed client sockets wait in TIME_WAIT for a minute, holding local ports.
+    if (urlC) await idleMemory(urlC, token, threadId, send, body, servers[2]!.child.pid!);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(servers.map((s) => s.exited));
+    await cluster.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** 4. `IDLE` idle subscriptions on process C (fresh): server RSS growth per subscription, then one event to all of them. */
+async function idleMemory(urlC: string, token: string, threadId: string, send: (url: string, body: string) => Promise<unknown>, body: string, pid: number) {
+  let received = 0;
+  const rssBefore = rssKb(pid);
+  const socketCount = Math.ceil(IDLE / IDLE_PER_SOCKET);
+  const sockets = await openMany(socketCount, (i) =>
+    subscriber(urlC.replace('http', 'ws'), token, threadId, () => (received += 1), Math.min(IDLE_PER_SOCKET, IDLE - i * IDLE_PER_SOCKET)),
+  );
+  await sleep(3000);
+  const bytes = ((rssKb(pid) - rssBefore) * 1024) / IDLE;
+  console.log(
+    `idle ${IDLE} subscriptions: ${(bytes / 1024).toFixed(1)} kB (${Math.round(bytes)} bytes) of server RSS per idle subscription` +
+      ` (${socketCount} sockets, ${IDLE_PER_SOCKET} subscriptions each; goal ≤ 30 kB: ${bytes <= 30 * 1024 ? 'met' : 'NOT met'})`,
+  );
+  const t0 = performance.now();
+  await send(urlC, body);
+  while (received < IDLE) {
+    if (performance.now() - t0 > 60_000) throw new Error(`idle ${IDLE}: only ${received} received after 60 s`);
+    await sleep(5);
+  }
+  console.log(`idle ${IDLE} subscriptions: one message reached all of them in ${fmt(performance.now() - t0)}`);
+  await closeAll(sockets);
+}
+
+/** 2. Fan-out through Tmates and 3. the raw `ws` baseline. */
+async function fanout(urlA: string, urlB: string, token: string, threadId: string, send: (url: string, body: string) => Promise<unknown>, body: string, pidB: number, children: ChildProcess[]) {
+    const wsA = urlA.replace('http', 'ws');
 
     // 2. Fan-out through Tmates, and 3. the raw ws baseline with the same payload size and client count.
     const raw = spawn(process.execPath, ['--import', 'tsx/esm', path.resolve('bench/raw-ws-server.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -205,10 +255,10 @@ async function main() {
     // Memory per idle subscription, on process B, which has held no subscriptions yet.
     {
       const n = Math.max(...FANOUT.filter((x) => x <= 5000), 1000);
-      const rssBefore = rssKb(servers[1]!.child.pid!);
+      const rssBefore = rssKb(pidB);
       const idle = await openMany(n, () => subscriber(urlB.replace('http', 'ws'), token, threadId, () => {}));
       await sleep(2000);
-      const perSubKb = (rssKb(servers[1]!.child.pid!) - rssBefore) / n;
+      const perSubKb = (rssKb(pidB) - rssBefore) / n;
       console.log(`memory: ${perSubKb.toFixed(1)} kB of server RSS per idle subscription (${n} sockets, one subscription each)`);
       await closeAll(idle);
     }
@@ -253,18 +303,14 @@ async function main() {
       }
       await closeAll(rawSockets);
       rawTimes.sort((x, y) => x - y);
+      const ratio = (p: number) => (percentile(lastTimes, p) / percentile(rawTimes, p)).toFixed(2);
       console.log(
         `fan-out ${String(n).padStart(6)} subscriptions: last receives p50 ${fmt(percentile(lastTimes, 50))}  p95 ${fmt(percentile(lastTimes, 95))}` +
-          `  | raw ws baseline p50 ${fmt(percentile(rawTimes, 50))}  p95 ${fmt(percentile(rawTimes, 95))}`,
+          `  | raw ws baseline p50 ${fmt(percentile(rawTimes, 50))}  p95 ${fmt(percentile(rawTimes, 95))}` +
+          `  | ratio p50 ${ratio(50)}×  p95 ${ratio(95)}× (goal p95 ≤ 2×)`,
       );
       await sleep(1000);
     }
-  } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(servers.map((s) => s.exited));
-    await cluster.stop();
-    rmSync(home, { recursive: true, force: true });
-  }
 }
 
 await main();

@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExecutionArgs } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
 import { GraphQLError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import type { Limits } from '../config/config.ts';
 import type { Logger } from '../logger.ts';
 import { oversizedListVariable } from './armor.ts';
+import { serveGraphqlWs, writeNext } from './graphql-ws-transport.ts';
 import type { SocketGuard } from './socket-guard.ts';
 import { unavailableError } from './stream-guard.ts';
 import { requestIdFrom, type TmatesYoga } from './yoga.ts';
@@ -28,8 +28,14 @@ const GOING_AWAY = 1001;
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 100;
 const activeOperations = new WeakMap<object, Set<string>>();
 
+const headersOfRequest = new WeakMap<IncomingMessage, Headers>();
+
+/** The upgrade request's headers, made once per socket and shared by its operations (not copied per subscription). */
 function upgradeHeaders(request: IncomingMessage): Headers {
+  const made = headersOfRequest.get(request);
+  if (made) return made;
   const headers = new Headers();
+  headersOfRequest.set(request, headers);
   for (const [key, value] of Object.entries(request.headers)) {
     if (typeof value === 'string') headers.set(key, value);
     else if (Array.isArray(value)) for (const v of value) headers.append(key, v);
@@ -68,7 +74,7 @@ export async function startHttpServer(options: {
   // maxPayload: a larger frame closes the socket (1009) before it is buffered whole.
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: options.limits.sockets.maxPayloadBytes });
   const wsLogger = logger.child({ component: 'graphql-ws' });
-  useServer(
+  serveGraphqlWs(
     {
       connectionInitWaitTimeout: options.limits.sockets.connectionInitTimeoutMs,
       onConnect: (ctx) =>
@@ -78,7 +84,12 @@ export async function startHttpServer(options: {
           () => activeOperations.get(ctx)?.size ?? 0,
         ),
       execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
-      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      subscribe: async (args) => {
+        const result = await (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args);
+        // Events execute with their own root value: do not keep this operation's envelop functions alive while it idles.
+        args.rootValue = undefined;
+        return result as never;
+      },
       onSubscribe: async (ctx, id, payload) => {
         let active = activeOperations.get(ctx);
         if (!active) activeOperations.set(ctx, (active = new Set()));
@@ -135,6 +146,8 @@ export async function startHttpServer(options: {
         if (errors.length) return errors;
         return args;
       },
+      // A result shared by many subscribers (shared-execution.ts) is serialised once for all their sockets.
+      onNext: (ctx, id, _payload, _args, result) => writeNext(ctx.extra.socket, id, result),
       onComplete: (ctx, id) => {
         activeOperations.get(ctx)?.delete(id);
         // Also after an error, once it was sent: a socket whose credential ended closes when nothing remains.
@@ -146,6 +159,7 @@ export async function startHttpServer(options: {
       },
     },
     wsServer,
+    wsLogger,
   );
 
   await new Promise<void>((resolve, reject) => {

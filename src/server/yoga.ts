@@ -17,6 +17,7 @@ import type { Viewer } from '../core/viewer.ts';
 import { armorPlugins, useRequestSizeLimits } from './armor.ts';
 import { limitMutations } from './rate-limits.ts';
 import { useStreamGuard } from './stream-guard.ts';
+import { useSharedExecution } from './shared-execution.ts';
 
 export interface Readiness {
   ready: boolean;
@@ -146,6 +147,8 @@ export function createTmatesYoga({ services, readiness, plugins = [] }: YogaOpti
       besideGraphQL('/graphql', useStripeWebhookRoute(services)),
       ...(config.serveWeb ? [besideGraphQL('/graphql', useWebApp({ logger }))] : []),
       useStreamGuard(services),
+      // One execution per event for subscribers whose results cannot differ.
+      useSharedExecution(),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
       useReadinessCheck({
         endpoint: '/readyz',
