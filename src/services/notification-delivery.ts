@@ -15,6 +15,8 @@ export interface PushMessage {
   count: number;
   /** Notifications with the same tag replace each other on the device (one per thread). */
   tag: string;
+  /** Global id of the organisation it belongs to: the app switches to it before opening `url`. */
+  orgId: string;
 }
 
 /**

@@ -255,6 +255,7 @@ async function deliver(services: AppServices, n: Notification): Promise<void> {
     url: notificationUrl(n),
     count: n.count,
     tag: n.threadId ?? n.id,
+    orgId: encodeGlobalID('Org', n.orgId),
   };
   const targets = await listPushTargets(services.db, n.userId);
   const report: DeliveryReport = {};

@@ -164,7 +164,7 @@ describe('notifications', () => {
     expect(push.headers['content-encoding']).toBe('aes128gcm');
     expect(Number(push.headers.ttl)).toBeGreaterThan(0);
     const shown = keys.decrypt(push.body);
-    expect(shown).toMatchObject({ kind: 'MENTION', title: 'Olga mentioned you in Plans', body: 'Lunch at noon? @Milo', count: 1, url: `/threads/${team.threadId}` });
+    expect(shown).toMatchObject({ kind: 'MENTION', title: 'Olga mentioned you in Plans', body: 'Lunch at noon? @Milo', count: 1, url: `/threads/${team.threadId}`, orgId: team.orgId });
 
     const phone = await waitFor(() => expo.messages.find((m) => m.to === 'ExponentPushToken[milo-phone]'), 'the Expo push');
     expect(phone).toMatchObject({ title: 'Olga mentioned you in Plans', body: 'Lunch at noon? @Milo', authorization: 'Bearer expo-secret', data: { url: `/threads/${team.threadId}` } });
