@@ -15,6 +15,7 @@ import { signUpUser, type TestUser } from '../helpers/accounts.ts';
 import { makeElf, makePdf, makePng, uploadMultipart } from '../helpers/files.ts';
 import { queryCounter, type TestServer, useTestServer } from '../helpers/server.ts';
 import { gqlOn, waitFor, type Data } from '../helpers/kit.ts';
+import { sql } from 'kysely';
 
 /**
  * Files as teammates and messages see them: attachments on messages (GraphQL and the prompt
@@ -23,7 +24,8 @@ import { gqlOn, waitFor, type Data } from '../helpers/kit.ts';
 const home = mkdtempSync(path.join(os.tmpdir(), 'tmates-attach-'));
 const counter = queryCounter();
 let server: TestServer;
-useTestServer({ worker: true, onQuery: counter.onQuery, env: { TMATES_HOME: home } }, (s) => (server = s));
+// A long notification window: the end-of-window push (a job due in an hour) runs no queries while this file counts them.
+useTestServer({ worker: true, onQuery: counter.onQuery, env: { TMATES_HOME: home, NOTIFY_COALESCE_SECONDS: '3600' } }, (s) => (server = s));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 const raw = (globalId: string) => decodeGlobalID(globalId).id;
@@ -74,11 +76,20 @@ async function postWithFiles(fileIds: string[], body: string): Promise<string> {
   return sent.sendMessage.message.id;
 }
 
+/** Waits until the worker has no job due (the teammates' replies notify Alice in jobs of their own, which run queries too). */
+async function jobsSettled(): Promise<void> {
+  await waitFor(async () => {
+    const { rows } = await sql<{ due: string }>`select count(*) as due from graphile_worker.jobs where run_at <= now()`.execute(server.app.services.db);
+    return Number(rows[0]!.due) === 0;
+  }, 'the due jobs to finish');
+}
+
 describe('message attachments', () => {
   it('Message.files lists attachments in order with fresh download URLs, batched across messages', async () => {
     await postWithFiles([files.pdf!, files.image!], 'Here are the budget and the chart');
     await postWithFiles([files.log!], 'And the log');
     const QUERY = 'query($id: ID!) { thread(id: $id) { messages(last: 20) { edges { node { body files { name contentType isImage downloadUrl } } } } } }';
+    await jobsSettled();
     const { result, queries } = await counter.count(() => gql(alice, QUERY, { id: threadId }));
     const messages = result.thread.messages.edges.map((e: Data) => e.node);
     const withFiles = messages.find((m: Data) => m.body.startsWith('Here are'));
@@ -89,6 +100,7 @@ describe('message attachments', () => {
 
     // More messages with files cost no more queries.
     for (let i = 0; i < 4; i += 1) await postWithFiles([files.log!, files.pdf!], `More ${i}`);
+    await jobsSettled();
     const again = await counter.count(() => gql(alice, QUERY, { id: threadId }));
     expect(again.result.thread.messages.edges.filter((e: Data) => e.node.files.length > 0)).toHaveLength(6);
     expect(again.queries).toBe(queries);
