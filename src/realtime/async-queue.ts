@@ -1,3 +1,5 @@
+import { tagPayload } from './delivery.ts';
+
 /**
  * A push-based async iterator for subscriptions: producers `push`, GraphQL pulls with `next`.
  * `end()` finishes it (optionally with an error); `return()` (client unsubscribed) runs `onClose`.
@@ -12,6 +14,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
 
   push(value: T): void {
     if (this.done) return;
+    tagPayload(value);
     const waiter = this.waiting.shift();
     if (waiter) waiter.resolve({ value, done: false });
     else this.values.push(value);

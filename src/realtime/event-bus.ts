@@ -2,6 +2,7 @@ import type { Executor } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 import { encodeEvent, topicsOf, type BusEvent } from './events.ts';
 import type { Transport } from './transport.ts';
+import { asDelivery } from './delivery.ts';
 import { observeEventReceived, stampEvent } from '../observability/event-bus-metrics.ts';
 
 export type Listener = (event: BusEvent) => void;
@@ -77,6 +78,10 @@ export class EventBus {
   }
 
   private dispatch(event: BusEvent): void {
+    asDelivery(() => this.deliver(event));
+  }
+
+  private deliver(event: BusEvent): void {
     for (const topic of topicsOf(event)) {
       const set = this.listeners.get(topic);
       if (!set) continue;

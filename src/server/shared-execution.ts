@@ -3,6 +3,7 @@ import { contextCacheSymbol } from '@pothos/core';
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Viewer } from '../core/viewer.ts';
+import { deliveryOf } from '../realtime/delivery.ts';
 
 /**
  * One execution per event for many subscribers (issue 19).
@@ -11,7 +12,9 @@ import type { Viewer } from '../core/viewer.ts';
  * `mentionsViewer`: src/services/thread-events.ts); what is shared is the GraphQL execution of an
  * event. Subscribers whose results cannot differ get the same result object:
  *  - the same operation: document, operation name and variables;
- *  - an equal event payload (compared field by field: scalars by value, objects by content);
+ *  - the same bus event (its delivery in this process: src/realtime/delivery.ts) and an equal
+ *    payload made for it (compared field by field: scalars by value, objects by content) — a
+ *    payload made outside a delivery (a replay on subscribe) is executed for its subscriber alone;
  *  - and, when the execution read `context.viewer` (loaders scoped by the viewer, `viewerCan…`
  *    fields, scope checks…), the same viewer: such a result is only shared among subscriptions of
  *    one person with one credential.
@@ -26,7 +29,7 @@ import type { Viewer } from '../core/viewer.ts';
 
 /** Shared results live one to two generations (ms) after their last use… */
 const GENERATION_MS = 1_000;
-/** …and never longer than this (ms): an event repeated often still shows fresh data now and then. */
+/** …and never longer than this (ms), however slow the fan-out of one event. */
 const MAX_AGE_MS = 30_000;
 
 interface SharedExecution {
@@ -205,7 +208,11 @@ export function useSharedExecution(): Plugin {
         const operation = operationKey(args);
         const viewerKey = viewerKeyOf((args.contextValue as { viewer?: Viewer | null }).viewer);
         return mapEvents((source as AsyncIterable<unknown>)[Symbol.asyncIterator](), async (payload) => {
-          const base = `${operation}\n${payloadKey(payload)}`;
+          // Only payloads of one bus event are shared: two events with equal payloads may still
+          // resolve to different data (fields loaded from the database as it is by then).
+          const delivery = deliveryOf(payload);
+          if (delivery === undefined) return run(args, payload, viewerKey).result;
+          const base = `${operation}\n${delivery}\n${payloadKey(payload)}`;
           let entry = executions.get(base);
           if (!entry) executions.set(base, (entry = run(args, payload, viewerKey)));
           const result = await entry.result;
