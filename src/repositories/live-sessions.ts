@@ -36,3 +36,30 @@ export async function hasLiveSession(db: Executor, userId: string, threadId: str
   if (threadId !== undefined) query = query.where('thread_id', '=', threadId);
   return (await query.executeTakeFirst()) !== undefined;
 }
+
+/**
+ * Whether a thread has a person (other than `exceptUserId`) without an open subscription to it
+ * refreshed in the last `freshSeconds`: someone a new message there could notify. One statement.
+ */
+export async function hasPersonAwayFromThread(db: Executor, threadId: string, exceptUserId: string | null, freshSeconds: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('thread_members as tm')
+    .select('tm.id')
+    .where('tm.thread_id', '=', threadId)
+    .where('tm.user_id', 'is not', null)
+    .$if(exceptUserId !== null, (q) => q.where('tm.user_id', '!=', exceptUserId!))
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('live_sessions as ls')
+            .select('ls.id')
+            .whereRef('ls.user_id', '=', 'tm.user_id')
+            .where('ls.thread_id', '=', threadId)
+            .where('ls.seen_at', '>', sql<Date>`now() - make_interval(secs => ${freshSeconds})`),
+        ),
+      ),
+    )
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -119,7 +119,7 @@ export async function sendMessage(
     await attachFilesToMessage(trx, locked.orgId, message.id, values.fileIds);
     const mentions = values.body.includes('@') ? mentionedUsers(values.body, await otherPeopleInThread(trx, locked.id, viewer.user.id)) : [];
     await emit({ ...messageEvent(message, true), mentions });
-    await notifyAbout(services, trx, { source: 'message', id: message.id, threadId: message.threadId, mentions });
+    await notifyAbout(services, trx, { source: 'message', id: message.id, threadId: message.threadId, mentions, authorUserId: viewer.user.id });
     if (!route) {
       await stopTeammates(services, trx, emit, locked);
       return { message, runs: [], created: true };
