@@ -24,7 +24,7 @@
  * printed again less it — on a slow or shared host the fixed cost per second otherwise dominates.
  */
 import { execFileSync, execSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -170,6 +170,12 @@ function baselineCheckout(ref: string): { dir: string; sha: string } {
     execSync(`git archive ${sha} | tar -x -C ${JSON.stringify(dir)}`, { cwd: ROOT });
     symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
     writeFileSync(path.join(dir, '.exported'), `${sha}\n`);
+  }
+  // A copy made from another checkout links to that one's packages: point it at this one's.
+  const link = path.join(dir, 'node_modules');
+  if (readlinkSync(link) !== path.join(ROOT, 'node_modules')) {
+    rmSync(link, { force: true });
+    symlinkSync(path.join(ROOT, 'node_modules'), link);
   }
   return { dir, sha };
 }
